@@ -1,0 +1,3 @@
+export * from './topic.js';
+export * from './policy.js';
+export * from './resources.js';

@@ -1,0 +1,5 @@
+export * from './errors.js';
+export * from './crypto.js';
+export * from './names.js';
+export * from './pagination.js';
+export * from './ids.js';
