@@ -19,7 +19,7 @@ export function dataSourceOptions(url: string, entities: Classes, migrations: Cl
     synchronize: false,
     namingStrategy: new SnakeNamingStrategy(),
     extra: { max: poolSize },
-    logging: ['error'],
+    logging: false, // failures surface as exceptions, mapped by each face; no SQL in logs
     // gen_random_uuid() is built into PostgreSQL 13+, so no extension has to be installed.
     uuidExtension: 'pgcrypto',
   };

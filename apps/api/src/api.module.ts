@@ -1,0 +1,26 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import type { AppConfig } from '../../../libs/config/src/config.js';
+import { AccessKeysModule } from '../../../libs/core/src/access-keys/access-keys.module.js';
+import { CoreModule } from '../../../libs/core/src/core.module.js';
+import { GroupsModule } from '../../../libs/core/src/groups/groups.module.js';
+import { InstancesModule } from '../../../libs/core/src/instances/instances.module.js';
+import { TopicsModule } from '../../../libs/core/src/topics/topics.module.js';
+import { AccessKeysController } from './access-keys/access-keys.controller.js';
+import { BasicAuthGuard } from './common/auth.guard.js';
+import { GroupsController } from './groups/groups.controller.js';
+import { HealthController } from './health/health.controller.js';
+import { InstancesController } from './instances/instances.controller.js';
+import { TopicsController } from './topics/topics.controller.js';
+
+/** The HTTP process: REST `/v1`, the RPC endpoint `/`, Swagger, health. Controllers only; logic lives in libs/core. */
+@Module({})
+export class ApiModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: ApiModule,
+      imports: [CoreModule.forRoot(config), InstancesModule, TopicsModule, GroupsModule, AccessKeysModule],
+      controllers: [HealthController, InstancesController, TopicsController, GroupsController, AccessKeysController],
+      providers: [BasicAuthGuard],
+    };
+  }
+}
