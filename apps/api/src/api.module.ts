@@ -2,6 +2,9 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import type { AppConfig } from '../../../libs/config/src/config.js';
 import { AccessKeysModule } from '../../../libs/core/src/access-keys/access-keys.module.js';
 import { CoreModule } from '../../../libs/core/src/core.module.js';
+import { DeviceCredentialsModule } from '../../../libs/core/src/device-credentials/device-credentials.module.js';
+import { MqttTokensModule } from '../../../libs/core/src/mqtt-tokens/mqtt-tokens.module.js';
+import type { Clock } from '../../../libs/common/src/clock.js';
 import { GroupsModule } from '../../../libs/core/src/groups/groups.module.js';
 import { InstancesModule } from '../../../libs/core/src/instances/instances.module.js';
 import { TopicsModule } from '../../../libs/core/src/topics/topics.module.js';
@@ -11,15 +14,25 @@ import { GroupsController } from './groups/groups.controller.js';
 import { HealthController } from './health/health.controller.js';
 import { InstancesController } from './instances/instances.controller.js';
 import { TopicsController } from './topics/topics.controller.js';
+import { TokensController } from './tokens/tokens.controller.js';
+import { DeviceCredentialsController } from './device-credentials/device-credentials.controller.js';
 
 /** The HTTP process: REST `/v1`, the RPC endpoint `/`, Swagger, health. Controllers only; logic lives in libs/core. */
 @Module({})
 export class ApiModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: AppConfig, opts: { clock?: Clock } = {}): DynamicModule {
     return {
       module: ApiModule,
-      imports: [CoreModule.forRoot(config), InstancesModule, TopicsModule, GroupsModule, AccessKeysModule],
-      controllers: [HealthController, InstancesController, TopicsController, GroupsController, AccessKeysController],
+      imports: [CoreModule.forRoot(config, opts), InstancesModule, TopicsModule, GroupsModule, AccessKeysModule, MqttTokensModule, DeviceCredentialsModule],
+      controllers: [
+        HealthController,
+        InstancesController,
+        TopicsController,
+        GroupsController,
+        AccessKeysController,
+        TokensController,
+        DeviceCredentialsController,
+      ],
       providers: [BasicAuthGuard],
     };
   }

@@ -1,6 +1,7 @@
 import { Logger, type INestApplication, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { Clock } from '../../../libs/common/src/clock.js';
 import type { AppConfig } from '../../../libs/config/src/config.js';
 import { ApiModule } from './api.module.js';
 import { HttpErrorFilter } from './common/http-error.filter.js';
@@ -16,8 +17,8 @@ const LEVELS: Record<AppConfig['logLevel'], LogLevel[]> = {
 };
 
 /** Builds the API application (not listening yet): used by main, the all-in-one server, tests and the OpenAPI export. */
-export async function createApiApp(config: AppConfig, opts: { logger?: boolean } = {}): Promise<INestApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(ApiModule.forRoot(config), {
+export async function createApiApp(config: AppConfig, opts: { logger?: boolean; clock?: Clock } = {}): Promise<INestApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(ApiModule.forRoot(config, { clock: opts.clock }), {
     logger: opts.logger === false ? false : LEVELS[config.logLevel],
     bodyParser: false,
   });

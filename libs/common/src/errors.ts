@@ -33,6 +33,7 @@ export const ERROR_CATALOGUE = {
   GroupIdNotFound: { status: 404, message: 'The GroupId does not exist in this instance.' },
   GroupIdAlreadyExsited: { status: 409, message: 'The GroupId already exists in this instance.' },
   AccessKeyNotFound: { status: 404, message: 'The AccessKey does not exist.' },
+  DeviceCredentialNotFound: { status: 404, message: 'No device credential is registered for this ClientId.' },
   'Quota.Exceeded': { status: 400, message: 'A per-instance limit has been reached.' },
   // server
   InternalError: { status: 500, message: 'The request failed because of an internal error; retry it.' },

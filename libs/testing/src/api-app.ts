@@ -1,4 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
+import type { Clock } from '../../common/src/clock.js';
 import { loadConfig, type AppConfig } from '../../config/src/config.js';
 import { createApiApp } from '../../../apps/api/src/app.js';
 import { AccessKeysService } from '../../core/src/access-keys/access-keys.service.js';
@@ -25,7 +26,7 @@ export const TEST_ROOT_ID = 'LTAItestroot0000000000';
 export const TEST_ROOT_SECRET = 'test-root-secret-0123456789abcdef';
 
 /** Boots the real API on an ephemeral port against this run's test database, with a known root key. */
-export async function startApiApp(overrides: Partial<AppConfig> = {}): Promise<TestApi> {
+export async function startApiApp(overrides: Partial<AppConfig> = {}, opts: { clock?: Clock } = {}): Promise<TestApi> {
   const config: AppConfig = {
     ...loadConfig({}),
     dataDir: await mkdtemp(join(tmpdir(), 'aviary-api-')),
@@ -36,7 +37,7 @@ export async function startApiApp(overrides: Partial<AppConfig> = {}): Promise<T
     logLevel: 'error',
     ...overrides,
   };
-  const app = await createApiApp(config);
+  const app = await createApiApp(config, { clock: opts.clock });
   await app.get(AccessKeysService).ensureRoot();
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as { port: number };
