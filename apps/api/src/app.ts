@@ -21,6 +21,8 @@ export async function createApiApp(config: AppConfig, opts: { logger?: boolean; 
   const app = await NestFactory.create<NestExpressApplication>(ApiModule.forRoot(config, { clock: opts.clock }), {
     logger: opts.logger === false ? false : LEVELS[config.logLevel],
     bodyParser: false,
+    // The RPC face's v3 signature hashes the exact request body.
+    rawBody: true,
   });
   // Form bodies carry the RPC face's parameters (pop-core POSTs everything, SendMessage payloads included).
   app.useBodyParser('json', { limit: '1mb' });

@@ -1,9 +1,19 @@
+import { MqttIncomingEntity } from '../../../apps/broker/src/persistence/mqtt-incoming.entity.js';
+import { MqttOutgoingEntity } from '../../../apps/broker/src/persistence/mqtt-outgoing.entity.js';
+import { MqttRetainedEntity } from '../../../apps/broker/src/persistence/mqtt-retained.entity.js';
+import { MqttSubscriptionEntity } from '../../../apps/broker/src/persistence/mqtt-subscription.entity.js';
+import { MqttWillEntity } from '../../../apps/broker/src/persistence/mqtt-will.entity.js';
+import { MqttSessionEntity } from '../../../apps/broker/src/sessions/mqtt-session.entity.js';
 import { AccessKeyEntity } from './access-keys/access-key.entity.js';
+import { BrokerCommandEntity } from './broker-commands/broker-command.entity.js';
 import { DeviceCredentialEntity } from './device-credentials/device-credential.entity.js';
 import { GroupEntity } from './groups/group.entity.js';
 import { InstanceEntity } from './instances/instance.entity.js';
+import { MqttTokenEntity } from './mqtt-tokens/mqtt-token.entity.js';
+import { RpcNonceEntity } from './rpc-nonces/rpc-nonce.entity.js';
 import { SettingEntity } from './secrets/setting.entity.js';
 import { TopicEntity } from './topics/topic.entity.js';
 
 /** Every entity, for the data source. A new entity is added here and gets a generated migration. */
-export const ENTITIES = [InstanceEntity, TopicEntity, GroupEntity, AccessKeyEntity, DeviceCredentialEntity, SettingEntity];
+export const ENTITIES = [InstanceEntity, TopicEntity, GroupEntity, AccessKeyEntity, DeviceCredentialEntity, SettingEntity, RpcNonceEntity, MqttTokenEntity, BrokerCommandEntity,
+  MqttSubscriptionEntity, MqttRetainedEntity, MqttOutgoingEntity, MqttIncomingEntity, MqttWillEntity, MqttSessionEntity];

@@ -45,3 +45,14 @@ export function parseChangeEvent(payload: string | undefined): ChangeEvent | und
     return undefined;
   }
 }
+
+/** Control plane → broker commands (see BrokerCommandEntity): NOTIFY `{id, type}` of each new row. */
+export const COMMANDS_CHANNEL = 'aviary_commands';
+
+export const CREATE_COMMAND_NOTIFY = `
+CREATE OR REPLACE FUNCTION aviary_notify_command() RETURNS trigger AS $$
+BEGIN
+  PERFORM pg_notify('${COMMANDS_CHANNEL}', json_build_object('id', NEW.id::text, 'type', NEW.type)::text);
+  RETURN NULL;
+END
+$$ LANGUAGE plpgsql`;

@@ -1,0 +1,3 @@
+export * from './encode.js';
+export * from './v1.js';
+export * from './v3.js';
