@@ -1,0 +1,73 @@
+import type { Client } from 'aedes';
+import type { Principal } from '../auth/authenticators.js';
+
+/**
+ * Everything Aviary knows about one connection (one per TCP/WebSocket channel). Created when aedes
+ * takes the socket; filled from the CONNECT packet as it is parsed; completed by authentication.
+ */
+export class ClientContext {
+  instanceId?: string;
+  /** Device-visible ClientId as sent in CONNECT (may be malformed until authenticated). */
+  clientId = '';
+  groupId = '';
+  /** aedes' (namespaced) client id: `<instanceId>/<ClientId>`. */
+  nsId = '';
+  /** `~<instanceId>/`: prefix of every internal topic of this instance. */
+  prefix = '';
+  /** `~<instanceId>/~p2p/<ClientId>/`: prefix of the P2P messages addressed to this client. */
+  p2pPrefix = '';
+  principal?: Principal;
+  /** Granted device filters (internal form), excluding the implicit P2P one: the subscription limit. */
+  readonly filters = new Set<string>();
+  /** QoS 0 deliveries to this client dropped because it could not keep up. */
+  shed = 0;
+  /** Publishes of this client waiting for the instance's rate limiter (keeps per-client order). */
+  rateWaiting = 0;
+  /** The connect event went out (so a disconnect/tcpclean event must follow). */
+  announced = false;
+  connectSeen = false;
+  /** Registered in the session registry (authenticated). */
+  registered = false;
+  closed = false;
+  readonly connectedAt = Date.now();
+
+  private cacheGeneration = -1;
+  private readonly pubCache = new Map<string, boolean>();
+  private readonly fwdCache = new Map<string, boolean>();
+
+  constructor(
+    readonly client: Client,
+    readonly channelId: string,
+    readonly clientIp: string,
+  ) {}
+
+  /**
+   * Per-connection decision caches for publish and forward checks (policy regexes are not free).
+   * Any configuration change bumps the index generation, which empties them on next use; they are
+   * bounded so a client walking many distinct topics cannot grow them.
+   */
+  cached(kind: 'pub' | 'fwd', topic: string, generation: number, compute: () => boolean): boolean {
+    if (generation !== this.cacheGeneration) {
+      this.pubCache.clear();
+      this.fwdCache.clear();
+      this.cacheGeneration = generation;
+    }
+    const cache = kind === 'pub' ? this.pubCache : this.fwdCache;
+    const hit = cache.get(topic);
+    if (hit !== undefined) return hit;
+    const v = compute();
+    if (cache.size >= 512) cache.clear();
+    cache.set(topic, v);
+    return v;
+  }
+}
+
+const CONTEXT = Symbol('aviary.context');
+
+export function contextOf(client: Client | null | undefined): ClientContext | undefined {
+  return client ? (client as unknown as { [CONTEXT]?: ClientContext })[CONTEXT] : undefined;
+}
+
+export function setContext(client: Client, ctx: ClientContext): void {
+  (client as unknown as { [CONTEXT]?: ClientContext })[CONTEXT] = ctx;
+}
