@@ -5,6 +5,7 @@ import type { AppConfig } from '../../../libs/config/src/config.js';
 import { createDataSource } from '../../../libs/core/src/data-source.js';
 import { loadSecretBox } from '../../../libs/core/src/secrets/master-key.js';
 import { startBroker, type BrokerOptions, type RunningBroker } from './broker.js';
+import { CommandConsumer } from './commands/command-consumer.js';
 import { createEmitter, createPersistence } from './persistence/index.js';
 
 export const BROKER_CONFIG = Symbol('BROKER_CONFIG');
@@ -26,6 +27,7 @@ export class BrokerService implements OnApplicationBootstrap, OnApplicationShutd
   private readonly logger = new Logger('Broker');
   private ds?: DataSource;
   private broker?: RunningBroker;
+  private commands?: CommandConsumer;
 
   constructor(@Inject(BROKER_CONFIG) private readonly options: BrokerModuleOptions) {}
 
@@ -61,9 +63,13 @@ export class BrokerService implements OnApplicationBootstrap, OnApplicationShutd
       },
       ...overrides,
     });
+    // SendMessage / CloseConnection from the control plane.
+    this.commands = new CommandConsumer(this.ds, url, this.broker, logger);
+    await this.commands.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
+    await this.commands?.close();
     await this.broker?.close();
     await this.ds?.destroy();
   }

@@ -1,9 +1,9 @@
-import { MqttIncomingEntity } from '../../../apps/broker/src/persistence/mqtt-incoming.entity.js';
-import { MqttOutgoingEntity } from '../../../apps/broker/src/persistence/mqtt-outgoing.entity.js';
-import { MqttRetainedEntity } from '../../../apps/broker/src/persistence/mqtt-retained.entity.js';
-import { MqttSubscriptionEntity } from '../../../apps/broker/src/persistence/mqtt-subscription.entity.js';
-import { MqttWillEntity } from '../../../apps/broker/src/persistence/mqtt-will.entity.js';
-import { MqttSessionEntity } from '../../../apps/broker/src/sessions/mqtt-session.entity.js';
+import { MqttIncomingEntity } from './mqtt-state/mqtt-incoming.entity.js';
+import { MqttOutgoingEntity } from './mqtt-state/mqtt-outgoing.entity.js';
+import { MqttRetainedEntity } from './mqtt-state/mqtt-retained.entity.js';
+import { MqttSubscriptionEntity } from './mqtt-state/mqtt-subscription.entity.js';
+import { MqttWillEntity } from './mqtt-state/mqtt-will.entity.js';
+import { MqttSessionEntity } from './sessions/mqtt-session.entity.js';
 import { AccessKeyEntity } from './access-keys/access-key.entity.js';
 import { BrokerCommandEntity } from './broker-commands/broker-command.entity.js';
 import { DeviceCredentialEntity } from './device-credentials/device-credential.entity.js';

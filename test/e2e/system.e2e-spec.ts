@@ -1,0 +1,85 @@
+/**
+ * The product end to end, through its public faces only: Alibaba's pop-core client provisions, devices
+ * (mqtt.js and Debian's mosquitto clients) connect with Signature credentials computed as Alibaba
+ * documents, and the control plane reaches them (SendMessage, P2P, CloseConnection).
+ */
+import RPCClient from '@alicloud/pop-core';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { hmacSha1Base64 } from '../../libs/common/src/crypto.js';
+import { uniqueName } from '../../libs/testing/src/api-app.js';
+import { startSystem, type TestSystem } from '../../libs/testing/src/system.js';
+
+const run = promisify(execFile);
+type Body = Record<string, any>;
+
+function nextMessage(client: import('mqtt').MqttClient, timeoutMs = 5000): Promise<{ topic: string; payload: string }> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no message')), timeoutMs);
+    client.once('message', (topic, payload) => {
+      clearTimeout(timer);
+      resolve({ topic, payload: payload.toString() });
+    });
+  });
+}
+
+describe('Aviary end to end', () => {
+  let sys: TestSystem;
+  let pop: RPCClient;
+  let InstanceId: string;
+  const call = (action: string, params: Record<string, unknown>) => pop.request<Body>(action, params, { method: 'POST' });
+
+  beforeAll(async () => {
+    sys = await startSystem();
+    pop = new RPCClient({ accessKeyId: sys.api.rootAccessKeyId, accessKeySecret: sys.api.rootAccessKeySecret, endpoint: sys.api.url, apiVersion: '2020-04-20' });
+    ({ InstanceId } = await call('CreateInstance', { InstanceName: uniqueName('e2e') }));
+    await call('CreateTopic', { InstanceId, Topic: 'sensors' });
+    await call('CreateGroupId', { InstanceId, GroupId: 'GID_demo' });
+  });
+  afterAll(() => sys.close());
+
+  it('should carry a message from mosquitto_pub to mosquitto_sub with Signature credentials', async () => {
+    const user = `Signature|${sys.api.rootAccessKeyId}|${InstanceId}`;
+    const pw = (cid: string) => hmacSha1Base64(sys.api.rootAccessKeySecret, cid);
+    const sub = run('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(sys.mqttPort), '-V', 'mqttv311', '-i', 'GID_demo@@@sub1', '-u', user, '-P', pw('GID_demo@@@sub1'), '-t', 'sensors/#', '-q', '1', '-C', '1', '-W', '10']);
+    // mosquitto_sub has no "subscribed" signal: publish until it has taken one message.
+    let received: { stdout: string } | undefined;
+    void sub.then((r) => (received = r));
+    for (let i = 0; i < 40 && !received; i++) {
+      await run('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(sys.mqttPort), '-V', 'mqttv311', '-i', 'GID_demo@@@pub1', '-u', user, '-P', pw('GID_demo@@@pub1'), '-t', 'sensors/room1', '-m', '21.5', '-q', '1']);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect((await sub).stdout.trim()).toBe('21.5');
+  });
+
+  it('should refuse a wrong signature with CONNACK 4 through mosquitto_pub', async () => {
+    const failed = await run('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(sys.mqttPort), '-V', 'mqttv311', '-i', 'GID_demo@@@pub2', '-u', `Signature|${sys.api.rootAccessKeyId}|${InstanceId}`, '-P', 'wrong', '-t', 'sensors/x', '-m', 'x']).catch((e: { stderr: string }) => e);
+    expect(String((failed as { stderr: string }).stderr)).toMatch(/not authori[sz]ed|bad user name or password/i);
+  });
+
+  it('should deliver SendMessage to subscribers and to a P2P target', async () => {
+    const dev = await sys.device('GID_demo@@@dev1', InstanceId);
+    try {
+      await dev.subscribeAsync('sensors/cmd', { qos: 1 });
+      const got = nextMessage(dev);
+      const sent = await call('SendMessage', { InstanceId, MqttTopic: 'sensors/cmd', Payload: 'reboot' });
+      expect(await got).toEqual({ topic: 'sensors/cmd', payload: 'reboot' });
+      expect(sent.MsgId).toMatch(/^[0-9A-F]{32}$/);
+
+      const p2p = nextMessage(dev);
+      await call('SendMessage', { InstanceId, MqttTopic: 'sensors/p2p/GID_demo@@@dev1', Payload: 'just you' });
+      expect(await p2p).toEqual({ topic: 'sensors/p2p/GID_demo@@@dev1', payload: 'just you' });
+    } finally {
+      await dev.endAsync();
+    }
+  });
+
+  it('should close a device connection on CloseConnection', async () => {
+    const dev = await sys.device('GID_demo@@@dev2', InstanceId);
+    const closed = new Promise<void>((resolve) => dev.once('close', () => resolve()));
+    await call('CloseConnection', { InstanceId, ClientId: 'GID_demo@@@dev2' });
+    await closed;
+    expect(dev.connected).toBe(false);
+    await dev.endAsync();
+  });
+});
