@@ -82,4 +82,53 @@ describe('Aviary end to end', () => {
     expect(dev.connected).toBe(false);
     await dev.endAsync();
   });
+
+  describe('sessions', () => {
+    async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 1000): Promise<{ value: T; elapsed: number }> {
+      const start = Date.now();
+      for (;;) {
+        const value = await fn();
+        if (ok(value) || Date.now() - start > ms) return { value, elapsed: Date.now() - start };
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+
+    it('should report a device online within 1 s of its connect and offline within 1 s of its disconnect', async () => {
+      const online = () => call('QuerySessionByClientId', { InstanceId, ClientId: 'GID_demo@@@s1' }).then((b) => b.OnlineStatus as boolean);
+      expect(await online()).toBe(false);
+      const dev = await sys.device('GID_demo@@@s1', InstanceId);
+      const up = await until(online, (v) => v === true);
+      expect(up.value).toBe(true);
+      expect(up.elapsed).toBeLessThan(1000);
+      await dev.subscribeAsync('sensors/+/temp', { qos: 1 });
+      const rich = await until(
+        () => fetch(`${sys.api.url}/v1/instances/${InstanceId}/sessions/GID_demo@@@s1`, { headers: { authorization: sys.api.rootAuth } }).then((r) => r.json() as Promise<Body>),
+        (b) => (b.subscriptions as string[]).length === 1,
+      );
+      expect(rich.value).toMatchObject({ clientId: 'GID_demo@@@s1', online: true, subscriptions: ['sensors/+/temp'], clientIp: expect.stringContaining('127.0.0.1') });
+      expect(rich.value.channelId).toEqual(expect.any(String));
+      await dev.endAsync();
+      const down = await until(online, (v) => v === false);
+      expect(down.value).toBe(false);
+      expect(down.elapsed).toBeLessThan(1000);
+    });
+
+    it('should answer BatchQuerySessionByClientIds for up to 10 ClientIds', async () => {
+      const dev = await sys.device('GID_demo@@@b1', InstanceId);
+      try {
+        const batch = () => call('BatchQuerySessionByClientIds', { InstanceId, ClientIdList: ['GID_demo@@@b1', 'GID_demo@@@b2'] });
+        const { value } = await until(batch, (b) => (b.OnlineStatusList as Body[])[0]!.OnlineStatus === true);
+        expect(value.OnlineStatusList).toEqual([
+          { ClientId: 'GID_demo@@@b1', OnlineStatus: true },
+          { ClientId: 'GID_demo@@@b2', OnlineStatus: false },
+        ]);
+        const eleven = Array.from({ length: 11 }, (_, i) => `GID_demo@@@x${i}`);
+        await expect(call('BatchQuerySessionByClientIds', { InstanceId, ClientIdList: eleven })).rejects.toMatchObject({ code: 'InvalidParameter.ClientIdList' });
+        await expect(call('BatchQuerySessionByClientIds', { InstanceId })).rejects.toMatchObject({ code: 'MissingParameter' });
+        await expect(call('QuerySessionByClientId', { InstanceId, ClientId: 'nope' })).rejects.toMatchObject({ code: 'InvalidParameter.ClientId' });
+      } finally {
+        await dev.endAsync();
+      }
+    });
+  });
 });

@@ -5,6 +5,7 @@ import type { InstancesService } from '../../../../libs/core/src/instances/insta
 import type { TopicsService } from '../../../../libs/core/src/topics/topics.service.js';
 import type { MqttTokensService } from '../../../../libs/core/src/mqtt-tokens/mqtt-tokens.service.js';
 import type { DeviceCredentialsService } from '../../../../libs/core/src/device-credentials/device-credentials.service.js';
+import type { SessionsService } from '../../../../libs/core/src/sessions/sessions.service.js';
 import type { BrokerCommandsService } from '../../../../libs/core/src/broker-commands/broker-commands.service.js';
 
 /** The services an action handler may call: the same ones the REST controllers call. */
@@ -16,6 +17,7 @@ export interface RpcServices {
   tokens: MqttTokensService;
   deviceCredentials: DeviceCredentialsService;
   brokerCommands: BrokerCommandsService;
+  sessions: SessionsService;
 }
 
 export interface RpcContext {

@@ -1,5 +1,6 @@
 import { MqttTokensService } from '../../../../libs/core/src/mqtt-tokens/mqtt-tokens.service.js';
 import { DeviceCredentialsService } from '../../../../libs/core/src/device-credentials/device-credentials.service.js';
+import { SessionsService } from '../../../../libs/core/src/sessions/sessions.service.js';
 import { BrokerCommandsService } from '../../../../libs/core/src/broker-commands/broker-commands.service.js';
 import { Injectable, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
@@ -39,8 +40,9 @@ export class RpcEndpoint {
     tokens: MqttTokensService,
     deviceCredentials: DeviceCredentialsService,
     brokerCommands: BrokerCommandsService,
+    sessions: SessionsService,
   ) {
-    this.services = { instances, topics, groups, accessKeys, tokens, deviceCredentials, brokerCommands };
+    this.services = { instances, topics, groups, accessKeys, tokens, deviceCredentials, brokerCommands, sessions };
   }
 
   async handle(req: Request, res: Response): Promise<void> {

@@ -5,6 +5,7 @@ import { InstancesModule } from '../../../../libs/core/src/instances/instances.m
 import { TopicsModule } from '../../../../libs/core/src/topics/topics.module.js';
 import { MqttTokensModule } from '../../../../libs/core/src/mqtt-tokens/mqtt-tokens.module.js';
 import { DeviceCredentialsModule } from '../../../../libs/core/src/device-credentials/device-credentials.module.js';
+import { SessionsModule } from '../../../../libs/core/src/sessions/sessions.module.js';
 import { BrokerCommandsModule } from '../../../../libs/core/src/broker-commands/broker-commands.module.js';
 import { RpcAuthService } from './rpc-auth.service.js';
 import { RpcNonceStore } from './rpc-nonce.store.js';
@@ -17,7 +18,7 @@ import { RpcEndpoint } from './rpc.endpoint.js';
  * body bytes.
  */
 @Module({
-  imports: [InstancesModule, TopicsModule, GroupsModule, AccessKeysModule, MqttTokensModule, DeviceCredentialsModule, BrokerCommandsModule],
+  imports: [InstancesModule, TopicsModule, GroupsModule, AccessKeysModule, MqttTokensModule, DeviceCredentialsModule, BrokerCommandsModule, SessionsModule],
   controllers: [RpcController],
   providers: [RpcNonceStore, RpcAuthService, RpcEndpoint],
 })

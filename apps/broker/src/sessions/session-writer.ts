@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { NODE_HEARTBEAT_MS } from '../../../../libs/core/src/sessions/broker-node.entity.js';
 import type { BrokerLogger } from '../log.js';
 import type { SessionEvent, SessionRegistry } from './session-registry.js';
 
@@ -39,6 +40,7 @@ export class SessionWriter {
   private readonly dirty = new Map<string, Row>();
   private readonly subscriptions = new Map<string, string[]>();
   private timer?: NodeJS.Timeout;
+  private heartbeat?: NodeJS.Timeout;
   private flushing?: Promise<void>;
 
   constructor(
@@ -62,6 +64,20 @@ export class SessionWriter {
     });
     this.timer = setInterval(() => void this.flush(), FLUSH_MS);
     this.timer.unref();
+    // Liveness for the session APIs: rows of a worker whose heartbeat is stale are reported offline.
+    await this.beat(true);
+    this.heartbeat = setInterval(() => void this.beat(false), NODE_HEARTBEAT_MS);
+    this.heartbeat.unref();
+  }
+
+  private async beat(starting: boolean): Promise<void> {
+    await this.ds
+      .query(
+        `INSERT INTO broker_nodes (node_id, started_at, last_seen_at) VALUES ($1, now(), now())
+         ON CONFLICT (node_id) DO UPDATE SET last_seen_at = now()${starting ? ', started_at = now()' : ''}`,
+        [this.nodeId],
+      )
+      .catch((e: Error) => this.log.warn(`Node heartbeat failed: ${e.message}`));
   }
 
   private onSession(e: SessionEvent): void {
@@ -134,6 +150,9 @@ export class SessionWriter {
 
   async close(): Promise<void> {
     clearInterval(this.timer);
+    clearInterval(this.heartbeat);
     await this.flush();
+    // A clean stop leaves no node behind: its sessions were just written offline.
+    await this.ds.query(`DELETE FROM broker_nodes WHERE node_id = $1`, [this.nodeId]).catch(() => undefined);
   }
 }

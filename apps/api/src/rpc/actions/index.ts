@@ -3,6 +3,7 @@ import { ACCESS_KEY_ACTIONS } from './access-keys.actions.js';
 import { DEVICE_CREDENTIAL_ACTIONS } from './device-credentials.actions.js';
 import { MESSAGE_ACTIONS } from './messages.actions.js';
 import { TOKEN_ACTIONS } from './tokens.actions.js';
+import { SESSION_ACTIONS } from './sessions.actions.js';
 import { GROUP_ACTIONS } from './groups.actions.js';
 import { INSTANCE_ACTIONS } from './instances.actions.js';
 import { TOPIC_ACTIONS } from './topics.actions.js';
@@ -12,7 +13,7 @@ import { TOPIC_ACTIONS } from './topics.actions.js';
  * list here; the endpoint, the catalogue and its tests pick them up.
  */
 export const RPC_ACTIONS: readonly RpcActionDef<any, any>[] = [...INSTANCE_ACTIONS, ...TOPIC_ACTIONS, ...GROUP_ACTIONS, ...ACCESS_KEY_ACTIONS,
-  ...TOKEN_ACTIONS, ...DEVICE_CREDENTIAL_ACTIONS, ...MESSAGE_ACTIONS];
+  ...TOKEN_ACTIONS, ...DEVICE_CREDENTIAL_ACTIONS, ...MESSAGE_ACTIONS, ...SESSION_ACTIONS];
 
 const BY_NAME = new Map(RPC_ACTIONS.map((a) => [a.action, a]));
 if (BY_NAME.size !== RPC_ACTIONS.length) throw new Error('RPC_ACTIONS has a duplicate action name');
