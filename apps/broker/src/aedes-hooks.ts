@@ -29,7 +29,7 @@ const PACKET_OVERHEAD = 65_600;
 /** Before CONNECT names an instance, no packet may exceed this. */
 const PRE_CONNECT_MAX_PACKET = DEFAULT_LIMITS.maxPayloadBytes + PACKET_OVERHEAD;
 
-/** Hook for system topics that clients may publish (tokens issue: `$SYS/uploadToken`). */
+/** Hook for system topics that clients may publish (`$SYS/uploadToken`); runs before the PUBACK. */
 export type SystemTopicHandler = (ctx: ClientContext, topic: string, payload: Buffer) => void;
 
 export interface DeviceHooksDeps {
@@ -87,6 +87,7 @@ export class DeviceHooks {
     conn.once('close', () => {
       ctx.closed = true;
       this.deps.registry.detach(ctx);
+      ctx.principal?.detached?.(ctx);
       if (ctx.announced) {
         ctx.announced = false;
         const disconnected = (client as unknown as { _disconnected?: boolean })._disconnected === true;
@@ -159,6 +160,7 @@ export class DeviceHooks {
       ctx.groupId = cid.groupId;
       ctx.principal = outcome.principal;
       const old = registry.attach(ctx);
+      outcome.principal.attached?.(ctx);
       if (old) {
         this.deps.log.log(`clientId conflict: ${ctx.clientId} in ${u.instanceId}, channel ${old.channelId} replaced by ${ctx.channelId}`);
         registry.bus.emit('clientIdConflict', { instanceId: u.instanceId, clientId: ctx.clientId, oldChannelId: old.channelId, newChannelId: ctx.channelId, time: Date.now() });

@@ -1,6 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { loadConfig } from '../../../libs/config/src/config.js';
-import { prepareDatabase } from '../../../libs/core/src/runtime.js';
+import { exitOnSignal, loadConfigOrExit, prepareDatabase } from '../../../libs/core/src/runtime.js';
 import { startBrokerApp } from './start.js';
 
 /**
@@ -9,23 +8,9 @@ import { startBrokerApp } from './start.js';
  * in order: listeners, clients (wills fire), session table flush, database.
  */
 const logger = new Logger('Aviary');
-const db = await prepareDatabase(loadConfig(), (m) => logger.log(m));
+const db = await prepareDatabase(loadConfigOrExit(), (m) => logger.log(m));
 const app = await startBrokerApp(db.config);
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    logger.log(`${signal}: closing the broker`);
-    void app
-      .close()
-      .then(() => db.stop())
-      .then(
-        () => process.exit(0),
-        (e: Error) => {
-          logger.error(`Shutdown failed: ${e.message}`);
-          process.exit(1);
-        },
-      );
-  });
-}
+exitOnSignal(logger, async () => {
+  await app.close();
+  await db.stop();
+});

@@ -1,11 +1,11 @@
 import { Resources, RamActions } from '../../../../libs/acl/src/resources.js';
 import { hmacSha1Base64, safeEqual } from '../../../../libs/common/src/crypto.js';
 import type { AccessKeyInfo, ConfigIndex } from '../index/config-index.js';
+import type { ClientContext } from '../sessions/client-context.js';
 
 /**
- * Device authentication modes (reference §3.5), one pluggable authenticator per username mode. The
- * Token mode (tokens issue) plugs in here through `BrokerOptions.authenticators`, without touching the
- * aedes adapter.
+ * Device authentication modes (reference §3.5), one pluggable authenticator per username mode. Token
+ * mode lives in tokens/token-sessions.ts; `BrokerOptions.authenticators` may add or replace modes.
  */
 export interface AuthRequest {
   instanceId: string;
@@ -26,6 +26,10 @@ export interface Principal {
   maySubscribe(filter: string, parent: string): boolean;
   /** False once the credentials no longer hold (key disabled, deleted, secret rotated, rights lost). */
   stillValid(): boolean;
+  /** The connection was accepted with this principal (Token mode follows its tokens' lifecycle from here). */
+  attached?(ctx: ClientContext): void;
+  /** That connection is closed. */
+  detached?(ctx: ClientContext): void;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import MemoryPersistence from 'aedes-persistence/asyncPersistence.js';
 import pg from 'pg';
+import { DurableClients } from './durable-clients.js';
 import { type AnyPacket, decodePacket, encodePacket } from './packet-codec.js';
 import { type OutgoingRow, WriteQueue } from './write-queue.js';
 
@@ -44,11 +45,15 @@ type Subscription = { topic: string; qos: number; rh?: unknown; rap?: unknown; n
  *   they live only in PostgreSQL.
  * - Writes are applied in call order and group-committed (write-queue.ts). A call resolves once its write
  *   is committed, so what aedes was told is stored survives `kill -9`.
+ * - Which clients have per-client rows is known in memory (durable-clients.ts, loaded at `setup()`), so a
+ *   client that never stored anything — every clean-session device — costs no database round trip: not on
+ *   CONNECT (cleanSubscriptions, delWill, cleanIncoming, outgoingStream), not per PUBACK, not on close.
  * - The semantics (which row an update hits, what comes back) follow the memory implementation, which is
  *   the reference the upstream abstract suite checks.
  */
 export class PgPersistence {
   private readonly memory = new MemoryPersistence();
+  private readonly clients = new DurableClients();
   private readonly pool: pg.Pool;
   private readonly ownsPool: boolean;
   private readonly writes: WriteQueue;
@@ -103,6 +108,15 @@ export class PgPersistence {
       batch.push({ topic: row.topic, qos: row.qos, ...row.options });
     }
     if (current !== undefined) await this.memory.addSubscriptions({ id: current }, batch);
+    for (const row of subs.rows) this.clients.add('subscriptions', row.client_id);
+    for (const [kind, table] of [
+      ['outgoing', 'mqtt_outgoing'],
+      ['incoming', 'mqtt_incoming'],
+      ['will', 'mqtt_wills'],
+    ] as const) {
+      const owners = await this.pool.query<{ client_id: string }>(`SELECT DISTINCT client_id FROM ${table}`);
+      for (const row of owners.rows) this.clients.add(kind, row.client_id);
+    }
 
     const retained = await this.pool.query<{ header: Record<string, unknown>; payload: Buffer | null }>(
       'SELECT header, payload FROM mqtt_retained ORDER BY topic',
@@ -177,8 +191,9 @@ export class PgPersistence {
       qos.push(sub.qos);
       options.push(JSON.stringify({ rh: sub.rh, rap: sub.rap, nl: sub.nl, subscriptionIdentifier: sub.subscriptionIdentifier }));
     }
+    this.clients.add('subscriptions', client.id);
     const memory = this.memory.addSubscriptions(client, subs);
-    const db = this.writes.run((db) =>
+    const db = this.write(client.id, (db) =>
       db.query(
         `INSERT INTO mqtt_subscriptions (client_id, topic, qos, options)
          SELECT $1, t, q, o::jsonb FROM unnest($2::text[], $3::smallint[], $4::text[]) AS u(t, q, o)
@@ -190,16 +205,20 @@ export class PgPersistence {
   }
 
   async removeSubscriptions(client: Client, topics: string[]): Promise<void> {
+    if (!this.clients.has('subscriptions', client.id)) return this.clients.settled(client.id);
     const memory = this.memory.removeSubscriptions(client, topics);
-    const db = this.writes.run((db) =>
+    const db = this.write(client.id, (db) =>
       db.query('DELETE FROM mqtt_subscriptions WHERE client_id = $1 AND topic = ANY($2::text[])', [client.id, [...topics]]),
     );
     await Promise.all([memory, db]);
   }
 
   async cleanSubscriptions(client: Client): Promise<void> {
+    // Every clean-session CONNECT calls this: for a client that never subscribed durably, nothing to do.
+    if (!this.clients.has('subscriptions', client.id)) return this.clients.settled(client.id);
+    this.clients.delete('subscriptions', client.id);
     const memory = this.memory.cleanSubscriptions(client);
-    const db = this.writes.run((db) => db.query('DELETE FROM mqtt_subscriptions WHERE client_id = $1', [client.id]));
+    const db = this.write(client.id, (db) => db.query('DELETE FROM mqtt_subscriptions WHERE client_id = $1', [client.id]));
     await Promise.all([memory, db]);
   }
 
@@ -232,6 +251,7 @@ export class PgPersistence {
     const queued = new Packet(packet) as AnyPacket;
     const { header, payload } = encodePacket(queued);
     const json = JSON.stringify(header);
+    for (const sub of subs) this.clients.add('outgoing', sub.clientId);
     const rows: OutgoingRow[] = subs.map((sub) => ({
       clientId: sub.clientId,
       brokerId: queued.brokerId ?? null,
@@ -240,7 +260,9 @@ export class PgPersistence {
       header: json,
       payload,
     }));
-    await this.writes.insertOutgoing(rows);
+    const write = this.writes.insertOutgoing(rows);
+    for (const sub of subs) this.clients.track(sub.clientId, write);
+    await write;
   }
 
   /**
@@ -249,11 +271,12 @@ export class PgPersistence {
    * messageId — the memory implementation's loop, as one statement.
    */
   async outgoingUpdate(client: Client, packet: AnyPacket): Promise<void> {
+    if (!this.clients.has('outgoing', client.id)) throw new Error('no such packet');
     const { header, payload } = encodePacket(packet);
     const brokerId = packet.brokerId ?? null;
     const brokerCounter = packet.brokerCounter ?? null;
     const messageId = packet.messageId ?? null;
-    const updated = await this.writes.run((db) =>
+    const updated = await this.write(client.id, (db) =>
       db.query({
         // Named: prepared once per connection; this and the clear below run for every durable QoS ≥ 1 delivery.
         name: 'mqtt-outgoing-update',
@@ -281,12 +304,14 @@ export class PgPersistence {
 
   /** Removes the first queued packet with this messageId (PUBACK / PUBCOMP) and returns it. */
   async outgoingClearMessageId(client: Client, packet: AnyPacket): Promise<AnyPacket | undefined> {
+    // aedes calls this on every PUBACK, also from clean-session subscribers, which have no queue.
+    if (!this.clients.has('outgoing', client.id)) return undefined;
     const p: AnyPacket = typeof packet === 'object' && packet !== null ? packet : {};
     const messageId = p.messageId ?? null;
     // A packet without messageId was never sent: identify it by (brokerId, brokerCounter) instead.
     const brokerId = p.brokerId ?? null;
     const brokerCounter = p.brokerCounter ?? null;
-    const deleted = await this.writes.run((db) =>
+    const deleted = await this.write(client.id, (db) =>
       db.query<OutgoingDbRow>({
         name: 'mqtt-outgoing-clear',
         text: `DELETE FROM mqtt_outgoing WHERE id = (
@@ -304,16 +329,26 @@ export class PgPersistence {
 
   /** The client's queue as it is now (later enqueues are delivered live), oldest first. */
   outgoingStream(client: Client): Readable {
+    // Every CONNECT streams the queue; most clients never had one.
+    if (!this.clients.has('outgoing', client.id)) return Readable.from([]);
     return Readable.from(this.outgoingRows(client.id));
   }
 
   private async *outgoingRows(clientId: string): AsyncGenerator<AnyPacket> {
+    // Read from the pool, not through the write queue: with no write of this client in flight, what is
+    // committed is all there is; an enqueue issued meanwhile bumps the epoch (see DurableClients).
+    const settledBefore = !this.clients.hasPending(clientId);
+    const epoch = this.clients.outgoingEpochOf(clientId);
     const snapshot = await this.pool.query<{ max: string | null }>(
       'SELECT max(id)::text AS max FROM mqtt_outgoing WHERE client_id = $1',
       [clientId],
     );
     const last = snapshot.rows[0]?.max;
-    if (last === null || last === undefined) return;
+    if (last === null || last === undefined) {
+      // Emptied (acknowledged, cleared by a clean session, expired): the next CONNECT needs no query.
+      if (settledBefore) this.clients.forgetOutgoingIfUnchanged(clientId, epoch);
+      return;
+    }
     let after = '0';
     for (;;) {
       const page = await this.pool.query<OutgoingDbRow & { row_id: string }>(
@@ -336,7 +371,8 @@ export class PgPersistence {
     const stored = new Packet(packet) as AnyPacket;
     stored.messageId = packet.messageId;
     const { header, payload } = encodePacket(stored);
-    await this.writes.run((db) =>
+    this.clients.add('incoming', client.id);
+    await this.write(client.id, (db) =>
       db.query(
         `INSERT INTO mqtt_incoming (client_id, message_id, header, payload) VALUES ($1, $2, $3::jsonb, $4)
          ON CONFLICT (client_id, message_id)
@@ -347,6 +383,7 @@ export class PgPersistence {
   }
 
   async incomingGetPacket(client: Client, packet: AnyPacket): Promise<AnyPacket> {
+    if (!this.clients.has('incoming', client.id)) throw new Error('no such packet');
     const found = await this.pool.query<{ header: Record<string, unknown>; payload: Buffer | null }>(
       'SELECT header, payload FROM mqtt_incoming WHERE client_id = $1 AND message_id = $2',
       [client.id, packet.messageId ?? null],
@@ -358,14 +395,19 @@ export class PgPersistence {
 
   async incomingDelPacket(client: Client, packet: AnyPacket): Promise<void> {
     const messageId = packet.messageId ?? null;
-    const deleted = await this.writes.run((db) =>
+    if (!this.clients.has('incoming', client.id)) throw new Error('no such packet');
+    const deleted = await this.write(client.id, (db) =>
       db.query('DELETE FROM mqtt_incoming WHERE client_id = $1 AND message_id = $2', [client.id, messageId]),
     );
     if (deleted.rowCount === 0) throw new Error('no such packet');
   }
 
   async cleanIncoming(client: Client): Promise<void> {
-    await this.writes.run((db) => db.query('DELETE FROM mqtt_incoming WHERE client_id = $1', [client.id]));
+    // Called on every clean-session CONNECT and close; QoS 2 publishers are rare.
+    if (this.destroyed) throw new Error('persistence destroyed');
+    if (!this.clients.has('incoming', client.id)) return this.clients.settled(client.id);
+    this.clients.delete('incoming', client.id);
+    await this.write(client.id, (db) => db.query('DELETE FROM mqtt_incoming WHERE client_id = $1', [client.id]));
   }
 
   // ---------------------------------------------------------------- wills (PostgreSQL)
@@ -375,7 +417,8 @@ export class PgPersistence {
     packet.brokerId = brokerId;
     packet.clientId = client.id;
     const { header, payload } = encodePacket(packet);
-    await this.writes.run((db) =>
+    this.clients.add('will', client.id);
+    await this.write(client.id, (db) =>
       db.query(
         `INSERT INTO mqtt_wills (client_id, broker_id, header, payload) VALUES ($1, $2, $3::jsonb, $4)
          ON CONFLICT (client_id)
@@ -386,6 +429,7 @@ export class PgPersistence {
   }
 
   async getWill(client: Client): Promise<AnyPacket | undefined> {
+    if (!this.clients.has('will', client.id)) return undefined;
     const found = await this.pool.query<{ header: Record<string, unknown>; payload: Buffer | null }>(
       'SELECT header, payload FROM mqtt_wills WHERE client_id = $1',
       [client.id],
@@ -395,7 +439,13 @@ export class PgPersistence {
   }
 
   async delWill(client: Client): Promise<AnyPacket | undefined> {
-    const deleted = await this.writes.run((db) =>
+    // Every CONNECT deletes the previous will; most clients never had one.
+    if (!this.clients.has('will', client.id)) {
+      await this.clients.settled(client.id);
+      return undefined;
+    }
+    this.clients.delete('will', client.id);
+    const deleted = await this.write(client.id, (db) =>
       db.query<{ header: Record<string, unknown>; payload: Buffer | null }>(
         'DELETE FROM mqtt_wills WHERE client_id = $1 RETURNING header, payload',
         [client.id],
@@ -437,6 +487,16 @@ export class PgPersistence {
     } finally {
       if (this.ownsPool) await this.pool.end();
     }
+  }
+
+  /** A write of one client's rows, through the ordered queue, tracked until committed. */
+  private write<T>(clientId: string, fn: Parameters<WriteQueue['run']>[0] & ((db: pg.ClientBase) => Promise<T>)): Promise<T> {
+    return this.clients.track(clientId, this.writes.run(fn));
+  }
+
+  /** How many clients are known to have rows, per table (tests, metrics). */
+  durableClientCounts(): ReturnType<DurableClients['sizes']> {
+    return this.clients.sizes();
   }
 
   private requireBroker(): PersistenceBroker {

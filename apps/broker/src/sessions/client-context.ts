@@ -46,6 +46,11 @@ export class ClientContext {
    * Any configuration change bumps the index generation, which empties them on next use; they are
    * bounded so a client walking many distinct topics cannot grow them.
    */
+  /** Drops the cached decisions of this connection alone: its own rights changed (a token upload, a token ending). */
+  forgetDecisions(): void {
+    this.cacheGeneration = -1;
+  }
+
   cached(kind: 'pub' | 'fwd', topic: string, generation: number, compute: () => boolean): boolean {
     if (generation !== this.cacheGeneration) {
       this.pubCache.clear();
