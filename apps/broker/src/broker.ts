@@ -5,6 +5,7 @@ import { createServer as createTlsServer } from 'node:tls';
 import { Aedes, type AedesPublishPacket, type Client, type PublishPacket } from 'aedes';
 import type { DataSource } from 'typeorm';
 import { WebSocketServer, createWebSocketStream } from 'ws';
+import { systemClock, type Clock } from '../../../libs/common/src/clock.js';
 import type { SecretBox } from '../../../libs/common/src/crypto.js';
 import { DeviceHooks, type BrokerStats, type SystemTopicHandler } from './aedes-hooks.js';
 import { defaultAuthenticators, type Authenticator } from './auth/authenticators.js';
@@ -15,6 +16,8 @@ import { nsClientId, nsTopic, p2pPrefix, p2pTarget } from './namespace.js';
 import type { ClientContext } from './sessions/client-context.js';
 import { SessionRegistry, type BrokerEvents, type OnlineSession } from './sessions/session-registry.js';
 import { SessionWriter } from './sessions/session-writer.js';
+import { TokenIndex } from './tokens/token-index.js';
+import { TokenSessions, UPLOAD_TOKEN_TOPIC } from './tokens/token-sessions.js';
 import type { EventEmitter } from 'node:events';
 
 export interface BrokerPorts {
@@ -48,10 +51,14 @@ export interface BrokerOptions {
   /** A subscriber whose socket has not drained within this many ms is disconnected (aedes `drainTimeout`). */
   drainTimeout?: number;
   connectTimeout?: number;
-  /** Extra or replacement authenticators by username mode (the tokens issue adds `Token`). */
+  /** Extra or replacement authenticators by username mode (built in: `Signature`, `DeviceCredential`, `Token`). */
   authenticators?: Record<string, Authenticator>;
-  /** Client-publishable `$SYS/…` topics and their handlers (the tokens issue adds `$SYS/uploadToken`). */
+  /** Extra or replacement client-publishable `$SYS/…` topics (built in: `$SYS/uploadToken`). */
   systemTopics?: Record<string, SystemTopicHandler>;
+  /** Time source for token expiry (tests inject a ManualClock); default the system clock. */
+  clock?: Clock;
+  /** How often token expiries are checked against the clock (ms); default 250. */
+  tokenTickMs?: number;
   /** Write the session table (`mqtt_sessions`) from the registry; default true. */
   writeSessions?: boolean;
   log?: BrokerLogger;
@@ -88,19 +95,30 @@ export interface RunningBroker {
  */
 export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
   const log = opts.log ?? consoleLogger;
+  const clock = opts.clock ?? systemClock;
   const index = new ConfigIndex(opts.dataSource, opts.secretBox, opts.databaseUrl, log);
+  // Subscribed before the index starts: its initial load emits the RELOAD that loads the tokens.
+  const tokenIndex = new TokenIndex(opts.dataSource, index, clock, log);
+  tokenIndex.attach();
   await index.start();
+  await tokenIndex.settled();
+  if (!tokenIndex.loaded) {
+    await index.close();
+    throw new Error('The token index could not be loaded');
+  }
+  const tokens = new TokenSessions({ index, tokens: tokenIndex, clock, log, tickMs: opts.tokenTickMs });
 
   const registry = new SessionRegistry();
   const limiter = new RateLimiter();
   const authenticators = defaultAuthenticators(index);
+  authenticators.set('Token', tokens.authenticator);
   for (const [mode, a] of Object.entries(opts.authenticators ?? {})) authenticators.set(mode, a);
   const hooks = new DeviceHooks({
     index,
     registry,
     limiter,
     authenticators,
-    systemTopics: new Map(Object.entries(opts.systemTopics ?? {})),
+    systemTopics: new Map(Object.entries({ [UPLOAD_TOKEN_TOPIC]: tokens.upload, ...opts.systemTopics })),
     log,
   });
 
@@ -124,6 +142,8 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
   broker.on('unsubscribe', (topics, c) => hooks.onUnsubscribe(topics, c));
   broker.on('clientError', (c, e) => log.debug(`client ${c?.id ?? '?'} error: ${e.message}`));
   broker.on('connectionError', (_c, e) => log.debug(`connection error: ${e.message}`));
+
+  tokens.start();
 
   const writer = opts.writeSessions === false ? undefined : new SessionWriter(opts.dataSource, registry, opts.nodeId ?? broker.id, log);
   await writer?.start();
@@ -188,6 +208,8 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
     for (const s of servers) (s as HttpServer).closeAllConnections?.();
     await Promise.all(serversClosed);
     limiter.close();
+    tokens.close();
+    tokenIndex.detach();
     await writer?.close();
     await index.close();
     const p = opts.persistence as { destroy?: () => Promise<void> | void } | undefined;

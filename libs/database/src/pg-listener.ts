@@ -23,6 +23,11 @@ export class PgListener {
 
   constructor(private readonly opts: PgListenerOptions) {}
 
+  /** True while LISTEN is active; state derived from notifications is only trustworthy then. */
+  get listening(): boolean {
+    return this.client !== undefined;
+  }
+
   async start(): Promise<void> {
     await this.connect();
   }

@@ -22,7 +22,8 @@ export interface TestSystem {
  */
 export async function startSystem(overrides: Partial<AppConfig> = {}, opts: { clock?: Clock } = {}): Promise<TestSystem> {
   const api = await startApiApp({ mqtt: { port: 0, wsPort: 0 }, ...overrides }, opts);
-  const broker = await startBrokerApp({ ...api.config, mqtt: { port: 0, wsPort: 0 }, logLevel: 'error' });
+  // One clock for both: token expiry as the API computes it and as the broker enforces it.
+  const broker = await startBrokerApp({ ...api.config, mqtt: { port: 0, wsPort: 0 }, logLevel: 'error' }, opts.clock ? { clock: opts.clock } : undefined);
   const mqttPort = broker.broker.running.ports.mqtt!;
   return {
     api,

@@ -65,6 +65,114 @@ describe('PgPersistence passes the aedes-persistence abstract suite', () => {
   });
 });
 
+/** A real pool that counts what goes to PostgreSQL: direct queries and connections taken by the write queue. */
+function countingPool(): { pool: pg.Pool; trips: () => number } {
+  const pool = new pg.Pool({ connectionString: url, max: 4 });
+  let n = 0;
+  const query = pool.query.bind(pool) as (...args: unknown[]) => unknown;
+  const connect = pool.connect.bind(pool) as (...args: unknown[]) => unknown;
+  (pool as unknown as { query: unknown }).query = (...args: unknown[]) => {
+    n++;
+    return query(...args);
+  };
+  (pool as unknown as { connect: unknown }).connect = (...args: unknown[]) => {
+    n++;
+    return connect(...args);
+  };
+  return { pool, trips: () => n };
+}
+
+describe('PgPersistence answers clients without stored state from memory', () => {
+  beforeEach(cleanDatabase);
+
+  /** What aedes does for a clean-session client: CONNECT, one PUBACK, close. */
+  async function cleanSessionLifecycle(p: PgPersistence, client: { id: string }): Promise<void> {
+    await p.cleanSubscriptions(client);
+    expect(await p.delWill(client)).toBeUndefined();
+    await p.cleanIncoming(client);
+    expect(await readAll(p.outgoingStream(client))).toEqual([]);
+    expect(await p.outgoingClearMessageId(client, { cmd: 'puback', messageId: 1 })).toBeUndefined();
+    expect(await p.getWill(client)).toBeUndefined();
+    await p.cleanIncoming(client);
+  }
+
+  it('a clean-session client that never stored anything costs no database round trip', async () => {
+    const { pool, trips } = countingPool();
+    try {
+      const p = newPersistence({ pool });
+      await p.setup(fakeBroker('b'));
+      const before = trips();
+      await cleanSessionLifecycle(p, { id: 'GID_x@@@never-durable' });
+      await expect(p.incomingGetPacket({ id: 'GID_x@@@never-durable' }, { messageId: 1 })).rejects.toThrow('no such packet');
+      expect(trips() - before).toBe(0);
+      expect(p.durableClientCounts()).toEqual({ subscriptions: 0, outgoing: 0, incoming: 0, will: 0, pending: 0 });
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('clients with state stored by a previous process are known at setup, and cleaned in the database', async () => {
+    const a = newPersistence();
+    await a.setup(fakeBroker('old'));
+    const ids = { subs: { id: 'c-subs' }, out: { id: 'c-out' }, inc: { id: 'c-inc' }, will: { id: 'c-will' } };
+    await a.addSubscriptions(ids.subs, [{ topic: 't/#', qos: 1 }]);
+    await a.outgoingEnqueueCombi([{ clientId: ids.out.id }], { cmd: 'publish', topic: 't', payload: Buffer.from('x'), qos: 1, brokerId: 'old', brokerCounter: 1 });
+    await a.incomingStorePacket(ids.inc, { cmd: 'publish', topic: 't', payload: Buffer.from('q2'), qos: 2, messageId: 3 });
+    await a.putWill(ids.will, { topic: 't/w', payload: Buffer.from('bye'), qos: 0, retain: false });
+    await a.destroy();
+    live.delete(a);
+
+    const b = newPersistence();
+    await b.setup(fakeBroker('new'));
+    expect(b.durableClientCounts()).toEqual({ subscriptions: 1, outgoing: 1, incoming: 1, will: 1, pending: 0 });
+    // The clean-session CONNECT of each of them must really delete their rows.
+    await b.cleanSubscriptions(ids.subs);
+    expect((await admin.query('SELECT 1 FROM mqtt_subscriptions')).rowCount).toBe(0);
+    expect(await b.subscriptionsByTopic('t/a')).toEqual([]);
+    expect((await b.delWill(ids.will))?.payload).toEqual(Buffer.from('bye'));
+    expect((await admin.query('SELECT 1 FROM mqtt_wills')).rowCount).toBe(0);
+    await b.cleanIncoming(ids.inc);
+    expect((await admin.query('SELECT 1 FROM mqtt_incoming')).rowCount).toBe(0);
+    const queued = await readAll(b.outgoingStream(ids.out));
+    expect(queued.map((x) => (x.payload as Buffer).toString())).toEqual(['x']);
+    expect((await b.outgoingClearMessageId(ids.out, queued[0]))?.payload).toEqual(Buffer.from('x'));
+    expect((await admin.query('SELECT 1 FROM mqtt_outgoing')).rowCount).toBe(0);
+    // Found empty on the next CONNECT, the queue is forgotten; the CONNECT after that needs no query.
+    expect(await readAll(b.outgoingStream(ids.out))).toEqual([]);
+    expect(b.durableClientCounts()).toMatchObject({ subscriptions: 0, outgoing: 0, incoming: 0, will: 0 });
+  });
+
+  it('a skipped write does not resolve before an earlier write of the same client is committed', async () => {
+    const a = newPersistence();
+    await a.setup(fakeBroker('b'));
+    const c = { id: 'c1' };
+    await a.addSubscriptions(c, [{ topic: 'x', qos: 1 }]);
+    const order: string[] = [];
+    // Issued in one turn: the first clean has a DELETE to commit, the second has nothing left to do.
+    const first = a.cleanSubscriptions(c).then(() => order.push('delete committed'));
+    const second = a.cleanSubscriptions(c).then(() => order.push('skipped clean'));
+    await Promise.all([first, second]);
+    expect(order).toEqual(['delete committed', 'skipped clean']);
+    expect((await admin.query('SELECT 1 FROM mqtt_subscriptions')).rowCount).toBe(0);
+  });
+
+  it('an enqueue racing the empty-queue check keeps the client known, so its message is delivered', async () => {
+    const a = newPersistence();
+    await a.setup(fakeBroker('b'));
+    const c = { id: 'c1' };
+    await a.outgoingEnqueueCombi([{ clientId: c.id }], { cmd: 'publish', topic: 't', payload: Buffer.from('1'), qos: 1, brokerId: 'b', brokerCounter: 1 });
+    await a.outgoingClearMessageId(c, { brokerId: 'b', brokerCounter: 1 });
+    // The stream's query runs on the pool while an enqueue is issued: the client must stay known.
+    const reading = readAll(a.outgoingStream(c));
+    await new Promise((resolve) => setImmediate(resolve));
+    const enqueued = a.outgoingEnqueueCombi([{ clientId: c.id }], { cmd: 'publish', topic: 't', payload: Buffer.from('2'), qos: 1, brokerId: 'b', brokerCounter: 2 });
+    await reading;
+    await enqueued;
+    const again = await readAll(a.outgoingStream(c));
+    expect(again.map((x) => (x.payload as Buffer).toString())).toEqual(['2']);
+  });
+});
+
 describe('PgPersistence durability', () => {
   beforeEach(cleanDatabase);
 

@@ -205,7 +205,7 @@ export class PgPersistence {
   }
 
   async removeSubscriptions(client: Client, topics: string[]): Promise<void> {
-    if (!this.clients.has('subscriptions', client.id)) return this.clients.settled(client.id);
+    if (!this.clients.has('subscriptions', client.id)) return this.skipped(client.id);
     const memory = this.memory.removeSubscriptions(client, topics);
     const db = this.write(client.id, (db) =>
       db.query('DELETE FROM mqtt_subscriptions WHERE client_id = $1 AND topic = ANY($2::text[])', [client.id, [...topics]]),
@@ -215,7 +215,7 @@ export class PgPersistence {
 
   async cleanSubscriptions(client: Client): Promise<void> {
     // Every clean-session CONNECT calls this: for a client that never subscribed durably, nothing to do.
-    if (!this.clients.has('subscriptions', client.id)) return this.clients.settled(client.id);
+    if (!this.clients.has('subscriptions', client.id)) return this.skipped(client.id);
     this.clients.delete('subscriptions', client.id);
     const memory = this.memory.cleanSubscriptions(client);
     const db = this.write(client.id, (db) => db.query('DELETE FROM mqtt_subscriptions WHERE client_id = $1', [client.id]));
@@ -404,8 +404,7 @@ export class PgPersistence {
 
   async cleanIncoming(client: Client): Promise<void> {
     // Called on every clean-session CONNECT and close; QoS 2 publishers are rare.
-    if (this.destroyed) throw new Error('persistence destroyed');
-    if (!this.clients.has('incoming', client.id)) return this.clients.settled(client.id);
+    if (!this.clients.has('incoming', client.id)) return this.skipped(client.id);
     this.clients.delete('incoming', client.id);
     await this.write(client.id, (db) => db.query('DELETE FROM mqtt_incoming WHERE client_id = $1', [client.id]));
   }
@@ -441,7 +440,7 @@ export class PgPersistence {
   async delWill(client: Client): Promise<AnyPacket | undefined> {
     // Every CONNECT deletes the previous will; most clients never had one.
     if (!this.clients.has('will', client.id)) {
-      await this.clients.settled(client.id);
+      await this.skipped(client.id);
       return undefined;
     }
     this.clients.delete('will', client.id);
@@ -490,8 +489,14 @@ export class PgPersistence {
   }
 
   /** A write of one client's rows, through the ordered queue, tracked until committed. */
-  private write<T>(clientId: string, fn: Parameters<WriteQueue['run']>[0] & ((db: pg.ClientBase) => Promise<T>)): Promise<T> {
+  private write<T>(clientId: string, fn: (db: pg.ClientBase) => Promise<T>): Promise<T> {
     return this.clients.track(clientId, this.writes.run(fn));
+  }
+
+  /** What a write that has nothing to do returns: done once the client's earlier writes are committed. */
+  private async skipped(clientId: string): Promise<void> {
+    if (this.destroyed) throw new Error('persistence destroyed');
+    await this.clients.settled(clientId);
   }
 
   /** How many clients are known to have rows, per table (tests, metrics). */

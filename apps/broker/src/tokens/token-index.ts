@@ -36,6 +36,8 @@ export interface TokenInfo {
  * `reloaded` after a full reload (it re-checks all of them).
  */
 export class TokenIndex extends EventEmitter<{ changed: [string]; reloaded: [] }> {
+  /** A full load has succeeded at least once. */
+  loaded = false;
   private readonly byHash = new Map<string, TokenInfo>();
   private readonly byRow = new Map<string, string>();
   private queue: Promise<void> = Promise.resolve();
@@ -101,6 +103,7 @@ export class TokenIndex extends EventEmitter<{ changed: [string]; reloaded: [] }
     this.byHash.clear();
     this.byRow.clear();
     for (const r of rows) this.put(r);
+    this.loaded = true;
     this.log.log(`Token index loaded: ${this.byHash.size} valid tokens`);
     this.emit('reloaded');
   }

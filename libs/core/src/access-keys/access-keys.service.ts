@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CompiledPolicy, parsePolicy, type PolicyDocument } from '../../../acl/src/policy.js';
@@ -9,6 +9,8 @@ import { newAccessKeyId, newAccessKeySecret } from '../../../common/src/ids.js';
 import { skipOf, type Page, type PageRequest } from '../../../common/src/pagination.js';
 import type { AppConfig } from '../../../config/src/config.js';
 import { Caller } from '../auth/caller.js';
+import { CHANGES_CHANNEL, parseChangeEvent } from '../../../database/src/change-notify.js';
+import { PgListener } from '../../../database/src/pg-listener.js';
 import { CONFIG, SECRET_BOX } from '../tokens.js';
 import { AccessKeyEntity, type AccessKeyStatus } from './access-key.entity.js';
 import { AccessKeysRepository } from './access-keys.repository.js';
@@ -30,15 +32,50 @@ export interface CreatedAccessKey extends AccessKeyView {
 
 const STATUSES: readonly AccessKeyStatus[] = ['Active', 'Inactive'];
 
+/** Most keys a process keeps decrypted in memory; beyond it the cache starts over. */
+const CACHE_LIMIT = 10_000;
+
 @Injectable()
-export class AccessKeysService {
+export class AccessKeysService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('AccessKeys');
+  /**
+   * Authenticated keys, so a signed request costs no database round trip for its key. Trusted only while
+   * the LISTEN connection is up (any access_keys change evicts its entry; a reconnect clears all); while
+   * it is down, every request reads the database.
+   */
+  private readonly cache = new Map<string, { caller: Caller; secret: string }>();
+  /** Bumped on every access_keys change: a read that raced with a change is not cached. */
+  private epoch = 0;
+  private listener?: PgListener;
 
   constructor(
     private readonly keys: AccessKeysRepository,
     @Inject(SECRET_BOX) private readonly box: SecretBox,
     @Inject(CONFIG) private readonly config: AppConfig,
   ) {}
+
+  async onModuleInit(): Promise<void> {
+    if (!this.config.databaseUrl) return;
+    this.listener = new PgListener({
+      url: this.config.databaseUrl,
+      channels: [CHANGES_CHANNEL],
+      onNotification: (_channel, payload) => {
+        const change = parseChangeEvent(payload);
+        if (change?.table !== 'access_keys') return;
+        this.evict(change.id);
+      },
+      onListening: () => {
+        this.epoch++;
+        this.cache.clear();
+      },
+      onError: (m) => this.logger.warn(`AccessKey cache ${m}`),
+    });
+    await this.listener.start();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.listener?.close();
+  }
 
   async create(caller: Caller, input: { policy?: string; remark?: string }): Promise<CreatedAccessKey> {
     const id = newAccessKeyId();
@@ -79,7 +116,9 @@ export class AccessKeysService {
       row.policy = validPolicy(input.policy);
     }
     if (input.remark !== undefined) row.remark = validKeyRemark(input.remark);
-    return view(await this.keys.save(row));
+    const saved = await this.keys.save(row);
+    this.evict(accessKeyId);
+    return view(saved);
   }
 
   async delete(caller: Caller, accessKeyId: string): Promise<void> {
@@ -87,6 +126,13 @@ export class AccessKeysService {
     const row = await this.require(accessKeyId);
     if (row.isRoot) throw AppError.of('Forbidden.RootAccessKey');
     await this.keys.delete(accessKeyId);
+    this.evict(accessKeyId);
+  }
+
+  /** This process's own changes apply to its next request at once; other replicas learn them by NOTIFY. */
+  private evict(accessKeyId: string): void {
+    this.epoch++;
+    this.cache.delete(accessKeyId);
   }
 
   /**
@@ -94,10 +140,19 @@ export class AccessKeysService {
    * for its check (HMAC signature or Basic auth comparison).
    */
   async authenticate(accessKeyId: string): Promise<{ caller: Caller; secret: string }> {
+    const trusted = this.listener?.listening === true;
+    const hit = trusted ? this.cache.get(accessKeyId) : undefined;
+    if (hit) return hit;
+    const epoch = this.epoch;
     const row = accessKeyId ? await this.keys.findById(accessKeyId) : null;
     if (!row) throw AppError.of('InvalidAccessKeyId.NotFound', `The AccessKeyId "${accessKeyId}" does not exist.`);
     if (row.status !== 'Active') throw AppError.of('InvalidAccessKeyId.Inactive', `The AccessKeyId "${accessKeyId}" is disabled.`);
-    return { caller: toCaller(row), secret: this.box.open(row.secretSealed) };
+    const result = { caller: toCaller(row), secret: this.box.open(row.secretSealed) };
+    if (trusted && epoch === this.epoch && this.listener?.listening) {
+      if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
+      this.cache.set(accessKeyId, result);
+    }
+    return result;
   }
 
   /**
