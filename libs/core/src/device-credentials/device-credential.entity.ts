@@ -1,20 +1,10 @@
-import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
-import { InstanceEntity } from '../instances/instance.entity.js';
+import { Column, Entity, Index } from 'typeorm';
+import { InstanceOwnedEntity } from '../instance-owned.entity.js';
 
 /** One device credential per ClientId (一机一密); registering again replaces it. */
 @Entity('device_credentials')
 @Index('uq_device_credentials_instance_client', ['instanceId', 'clientId'], { unique: true })
-export class DeviceCredentialEntity {
-  @PrimaryGeneratedColumn('uuid')
-  id: string;
-
-  @Column({ type: 'varchar', length: 32 })
-  instanceId: string;
-
-  @ManyToOne(() => InstanceEntity, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'instance_id' })
-  instance?: InstanceEntity;
-
+export class DeviceCredentialEntity extends InstanceOwnedEntity {
   @Column({ type: 'varchar', length: 64 })
   clientId: string;
 
@@ -24,10 +14,4 @@ export class DeviceCredentialEntity {
 
   @Column({ type: 'text' })
   secretSealed: string;
-
-  @CreateDateColumn({ type: 'timestamptz' })
-  createdAt: Date;
-
-  @UpdateDateColumn({ type: 'timestamptz' })
-  updatedAt: Date;
 }
