@@ -208,4 +208,43 @@ describe('REST /v1', () => {
       await http().get('/v1/instances').set('Authorization', auth).expect(401);
     });
   });
+
+  describe('every instance-scoped endpoint', () => {
+    it('should refuse a key confined to instance A on every resource of instance B', async () => {
+      const a = await createInstance();
+      const b = await createInstance();
+      await http().post(`/v1/instances/${b}/topics`).set('Authorization', api.rootAuth).send({ topic: 'sensors' }).expect(201);
+      const auth = await keyWithPolicy({ Version: '1', Statement: [{ Effect: 'Allow', Action: ['mq:*'], Resource: [`acs:mq:*:*:*/${a}`, `acs:mq:*:*:*/${a}/*`] }] });
+      const calls: [string, string, object?][] = [
+        ['get', `/v1/instances/${b}`],
+        ['patch', `/v1/instances/${b}`, { remark: 'x' }],
+        ['get', `/v1/instances/${b}/topics`],
+        ['post', `/v1/instances/${b}/topics`, { topic: 'other' }],
+        ['patch', `/v1/instances/${b}/topics/sensors`, { remark: 'x' }],
+        ['delete', `/v1/instances/${b}/topics/sensors`],
+        ['get', `/v1/instances/${b}/groups`],
+        ['post', `/v1/instances/${b}/tokens`, { resources: ['sensors/#'], actions: 'R', expireTime: Date.now() + 3_600_000 }],
+        ['post', `/v1/instances/${b}/tokens/query`, { token: 'x' }],
+        ['put', `/v1/instances/${b}/device-credentials/GID_abc@@@d1`],
+        ['get', `/v1/instances/${b}/device-credentials`],
+        ['post', `/v1/instances/${b}/messages`, { topic: 'sensors/x', payload: 'x' }],
+        ['get', `/v1/instances/${b}/sessions/GID_abc@@@d1`],
+        ['post', `/v1/instances/${b}/sessions/GID_abc@@@d1/close`],
+      ];
+      for (const [method, path, body] of calls) {
+        const req = (http() as unknown as Record<string, (p: string) => request.Test>)[method]!(path).set('Authorization', auth);
+        const res = await (body ? req.send(body) : req);
+        expect([method, path, res.status, res.body.code]).toEqual([method, path, 403, 'Forbidden.RAM']);
+      }
+      // …while the same key works in its own instance.
+      await http().post(`/v1/instances/${a}/topics`).set('Authorization', auth).send({ topic: 'mine' }).expect(201);
+    });
+
+    it('should refuse an oversize body cleanly', async () => {
+      const res = await http().post('/v1/instances').set('Authorization', api.rootAuth).send({ instanceName: 'x', remark: 'y'.repeat(2 * 1024 * 1024) });
+      expect(res.status).toBe(413);
+      expect(res.body.code).toBe('PayloadTooLarge');
+      await http().get('/healthz').expect(200);
+    });
+  });
 });
