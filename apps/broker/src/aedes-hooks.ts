@@ -29,8 +29,11 @@ const PACKET_OVERHEAD = 65_600;
 /** Before CONNECT names an instance, no packet may exceed this. */
 const PRE_CONNECT_MAX_PACKET = DEFAULT_LIMITS.maxPayloadBytes + PACKET_OVERHEAD;
 
-/** Hook for system topics that clients may publish (`$SYS/uploadToken`); runs before the PUBACK. */
-export type SystemTopicHandler = (ctx: ClientContext, topic: string, payload: Buffer) => void;
+/**
+ * Hook for system topics that clients may publish (`$SYS/uploadToken`); runs before the PUBACK. Returning
+ * exactly `false` refuses the publish as any unauthorized one (the connection is closed); anything else accepts it.
+ */
+export type SystemTopicHandler = (ctx: ClientContext, topic: string, payload: Buffer) => unknown;
 
 export interface DeviceHooksDeps {
   index: ConfigIndex;
@@ -251,8 +254,7 @@ export class DeviceHooks {
     if (packet.payload.length > instance.limits.maxPayloadBytes) return `payload of ${packet.payload.length} bytes over the limit of ${instance.limits.maxPayloadBytes}`;
     if (topic.startsWith('$SYS/')) {
       const handler = this.deps.systemTopics.get(topic);
-      if (!handler) return 'system topics are not publishable';
-      handler(ctx, topic, packet.payload as Buffer);
+      if (!handler || handler(ctx, topic, packet.payload as Buffer) === false) return 'system topics are not publishable';
       // consumed: route it nowhere (no device filter can match the sink topic)
       packet.topic = sinkTopic(ctx.instanceId!);
       packet.retain = false;

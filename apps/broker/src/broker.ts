@@ -68,6 +68,8 @@ export interface RunningBroker {
   broker: Aedes;
   ports: BrokerPorts;
   index: ConfigIndex;
+  /** Resolves once every configuration and token change notified so far has been applied (tests). */
+  settled(): Promise<void>;
   /** connect / disconnect / tcpclean, ClientId conflicts, denials. */
   events: EventEmitter<BrokerEvents>;
   /** Counters (metrics): QoS 0 deliveries shed for slow subscribers. */
@@ -220,6 +222,7 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
     broker,
     ports,
     index,
+    settled: () => index.settled().then(() => tokenIndex.settled()),
     events: registry.bus,
     online: (instanceId) => registry.online(instanceId),
     stats: () => ({ ...hooks.stats }),

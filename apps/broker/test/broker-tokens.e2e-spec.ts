@@ -34,8 +34,7 @@ describe('Token mode through the real control plane', () => {
   /** Waits for the broker to have applied the token rows notified so far. */
   async function synced(): Promise<void> {
     await sleep(50);
-    await sys.broker.broker.running.index.settled();
-    await sleep(20);
+    await sys.broker.broker.running.settled();
   }
 
   function user(keyId = sys.api.rootAccessKeyId, instanceId = InstanceId): string {

@@ -152,13 +152,6 @@ export class TokenSessions {
     this.deps.index.off('change', this.onConfigChange);
   }
 
-  /** Connections holding at least one token (tests, metrics). */
-  get connections(): number {
-    const all = new Set<TokenPrincipal>();
-    for (const s of this.held.values()) for (const p of s) all.add(p);
-    return all.size;
-  }
-
   // --- CONNECT ----------------------------------------------------------------------------------------
 
   readonly authenticator: Authenticator = {
@@ -186,14 +179,13 @@ export class TokenSessions {
    * `{"token":"…","type":"R|W|RW"}`: replaces (or adds) the connection's token of that type before the
    * PUBACK goes out, so a client that waits for the PUBACK uses the new rights. An invalid upload
    * (malformed JSON, unknown type: code 1; otherwise the token's code) gets `$SYS/tokenInvalidNotice` and
-   * the connection is closed, as for any token that stops being valid. Connections not in Token mode: ignored.
+   * the connection is closed, as for any token that stops being valid. From a connection not in Token
+   * mode the topic is not publishable (refused: closed, like any other `$SYS/…`).
    */
   readonly upload: SystemTopicHandler = (ctx, _topic, payload) => {
     const p = ctx.principal;
-    if (!(p instanceof TokenPrincipal) || p.ending || ctx.closed) {
-      this.deps.log.debug(`${UPLOAD_TOKEN_TOPIC} from ${ctx.nsId} ignored (not a live Token-mode connection)`);
-      return;
-    }
+    if (!(p instanceof TokenPrincipal)) return false;
+    if (p.ending || ctx.closed) return; // being closed already
     let body: { token?: unknown; type?: unknown } | undefined;
     try {
       body = JSON.parse(payload.toString('utf8')) as typeof body;
