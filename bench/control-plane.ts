@@ -118,7 +118,7 @@ async function load(opts: {
   };
 }
 
-export async function runControlPlaneBench(adminUrl: string, durationMs: number, log: (m: string) => void = console.log): Promise<ControlPlaneResult[]> {
+export async function runControlPlaneBench(adminUrl: string, durationMs: number, concurrency = 16, log: (m: string) => void = console.log): Promise<ControlPlaneResult[]> {
   const fixture = await createAviaryFixture(adminUrl);
   const port = await freePort();
   let child: ChildProcess | undefined;
@@ -138,13 +138,13 @@ export async function runControlPlaneBench(adminUrl: string, durationMs: number,
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     await waitReady(`http://127.0.0.1:${port}`, Date.now() + 30_000);
-    const common = { port, pid: child.pid!, keyId: accessKeyId, secret: accessKeySecret, concurrency: 32, durationMs, maxRequests: 200_000 };
+    const common = { port, pid: child.pid!, keyId: accessKeyId, secret: accessKeySecret, concurrency, durationMs, maxRequests: 200_000 };
     const results: ControlPlaneResult[] = [];
     // Warm-up (JIT, connection pool), not reported.
     await load({ ...common, durationMs: Math.min(2000, durationMs), action: 'QuerySessionByClientId', params: () => ({ InstanceId: instanceId, ClientId: 'GID_bench@@@warm' }) });
     results.push(await load({ ...common, action: 'ApplyToken', params: () => ({ InstanceId: instanceId, Resources: 'bench/#', Actions: 'R,W', ExpireTime: String(Date.now() + 3_600_000) }) }));
     results.push(await load({ ...common, action: 'QuerySessionByClientId', params: () => ({ InstanceId: instanceId, ClientId: 'GID_bench@@@dev1' }) }));
-    for (const r of results) log(`${r.action}: ${r.perSecond} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, errors ${r.errors}, API CPU ${r.apiCores} cores`);
+    for (const r of results) log(`${r.action} (${concurrency} concurrent): ${r.perSecond} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, errors ${r.errors}, API CPU ${r.apiCores} cores`);
     return results;
   } finally {
     child?.kill('SIGTERM');
@@ -154,6 +154,6 @@ export async function runControlPlaneBench(adminUrl: string, durationMs: number,
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const seconds = Number(process.argv.find((a) => a.startsWith('--seconds='))?.slice(10) ?? 10);
-  await runControlPlaneBench(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres', seconds * 1000);
+  const arg = (name: string, fallback: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback);
+  await runControlPlaneBench(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres', arg('seconds', 10) * 1000, arg('concurrency', 16));
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
+import { loadConfig } from '../../../libs/config/src/config.js';
 import { createDataSource } from '../../../libs/core/src/data-source.js';
 import { testDatabaseUrl } from '../../../libs/testing/src/database.js';
 import { RpcNonceStore } from '../src/rpc/rpc-nonce.store.js';
@@ -11,11 +12,15 @@ describe('RpcNonceStore (PostgreSQL)', () => {
   const past = () => new Date(Date.now() - 1000);
 
   beforeAll(async () => {
-    ds = createDataSource(await testDatabaseUrl(), 4);
+    const url = await testDatabaseUrl();
+    ds = createDataSource(url, 4);
     await ds.initialize();
-    store = new RpcNonceStore(ds);
+    store = new RpcNonceStore({ ...loadConfig({}), databaseUrl: url });
   });
-  afterAll(() => ds.destroy());
+  afterAll(async () => {
+    await store.onModuleDestroy();
+    await ds.destroy();
+  });
 
   it('should accept a nonce once per AccessKey', async () => {
     const nonce = randomUUID();

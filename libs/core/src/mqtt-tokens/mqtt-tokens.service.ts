@@ -44,8 +44,9 @@ export class MqttTokensService {
     if (!Number.isSafeInteger(input.expireTime)) throw AppError.invalid('ExpireTime', 'must be a UNIX time in milliseconds');
     if (input.expireTime < now + MIN_TOKEN_VALIDITY_MS) throw AppError.invalid('ExpireTime', 'must be at least 60 seconds in the future');
     const expireTime = Math.min(input.expireTime, now + MAX_TOKEN_VALIDITY_MS);
-    await this.instances.require(instanceId);
     const parents = new Set((await this.topics.findBy({ instanceId })).map((t) => t.topic));
+    // An instance with parent topics exists; only without any is the (rarer) InstanceNotFound check needed.
+    if (parents.size === 0) await this.instances.require(instanceId);
     const unknown = resources.find((r) => !parents.has(parentOf(r)));
     if (unknown) throw AppError.invalid('Resources', `"${parentOf(unknown)}" is not a parent topic of ${instanceId}`);
     const token = randomBytes(32).toString('base64url');
