@@ -7,6 +7,7 @@ import type { DataSource } from 'typeorm';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import { systemClock, type Clock } from '../../../libs/common/src/clock.js';
 import type { SecretBox } from '../../../libs/common/src/crypto.js';
+import { ackAfterPublish } from './aedes-internals.js';
 import { DeviceHooks, type BrokerStats, type SystemTopicHandler } from './aedes-hooks.js';
 import { defaultAuthenticators, type Authenticator } from './auth/authenticators.js';
 import { ConfigIndex, type IndexChange } from './index/config-index.js';
@@ -139,6 +140,8 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
     authorizeSubscribe: hooks.authorizeSubscribe,
     authorizeForward: hooks.authorizeForward as (client: Client, packet: AedesPublishPacket) => AedesPublishPacket | null,
   });
+  // A QoS 1 PUBACK only once the message is stored (see aedes-internals.ts, 4).
+  ackAfterPublish(broker);
   broker.on('client', (c) => hooks.onRegistered(c));
   broker.on('clientReady', (c) => hooks.onReady(c));
   broker.on('unsubscribe', (topics, c) => hooks.onUnsubscribe(topics, c));

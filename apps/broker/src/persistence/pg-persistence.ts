@@ -261,7 +261,7 @@ export class PgPersistence {
       payload,
     }));
     const write = this.writes.insertOutgoing(rows);
-    for (const sub of subs) this.clients.track(sub.clientId, write);
+    for (const sub of subs) void this.clients.track(sub.clientId, write);
     await write;
   }
 
