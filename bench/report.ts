@@ -1,3 +1,4 @@
+import type { ControlPlaneResult } from './control-plane.js';
 import { readFile, writeFile } from 'node:fs/promises';
 import type { Measurement, Scenario } from './scenarios.js';
 
@@ -46,6 +47,8 @@ export interface BenchDocument {
   summary: Summary[];
   measurements: Measurement[];
   soak?: Measurement;
+  /** RPC face throughput (bench/control-plane.ts), when that part ran. */
+  controlPlane?: ControlPlaneResult[];
 }
 
 function median(xs: number[]): number | null {
@@ -204,4 +207,11 @@ export async function updateDoc(path: string, mode: 'quick' | 'full', section: s
   const j = text.indexOf(end);
   text = i >= 0 && j > i ? text.slice(0, i) + block + text.slice(j + end.length) : `${text.trimEnd()}\n\n${block}\n`;
   await writeFile(path, text);
+}
+
+/** Markdown table of the control-plane figures (appended to the generated section). */
+export function controlPlaneMarkdown(results: ControlPlaneResult[] | undefined): string {
+  if (!results?.length) return '';
+  const rows = results.map((r) => `| ${r.action} | ${r.perSecond} | ${r.p50Ms} | ${r.p99Ms} | ${r.errors} | ${r.apiCores} |`);
+  return ['', '', '#### Control plane (RPC face, signature v1, 16 concurrent keep-alive clients)', '', '| action | req/s | p50 ms | p99 ms | errors | API CPU (cores) |', '|---|---|---|---|---|---|', ...rows].join('\n');
 }

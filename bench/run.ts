@@ -18,9 +18,10 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, loadavg, release, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createAviaryFixture, type AviaryFixture } from './aviary-fixture.js';
+import { runControlPlaneBench, type ControlPlaneResult } from './control-plane.js';
 import { BenchConn, ConnackError, connectOptions, type AuthSpec } from './conn.js';
 import { Target } from './procs.js';
-import { markdown, summarize, updateDoc, type BenchDocument, type Machine, type TargetInfo } from './report.js';
+import { controlPlaneMarkdown, markdown, summarize, updateDoc, type BenchDocument, type Machine, type TargetInfo } from './report.js';
 import { flood, FULL, QUICK, SCENARIOS, type Measurement, type Scenario } from './scenarios.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -73,7 +74,7 @@ async function render(file: string): Promise<void> {
   const doc = JSON.parse(readFileSync(file, 'utf8')) as BenchDocument;
   const scenarios = SCENARIOS.filter((s) => doc.scenarios.some((x) => x.id === s.id));
   doc.summary = summarize(scenarios, doc.targets, doc.measurements);
-  const md = markdown(doc, scenarios);
+  const md = markdown(doc, scenarios) + controlPlaneMarkdown(doc.controlPlane);
   if (writeDoc) await updateDoc(`${root}docs/benchmarks.md`, doc.mode, md);
   process.stdout.write(`${md}\n`);
 }
@@ -150,6 +151,15 @@ async function main(): Promise<void> {
     await fixture?.drop().catch((e: Error) => say(`could not drop the fixture database: ${e.message}`));
   }
 
+  let controlPlane: ControlPlaneResult[] | undefined;
+  if (!onlyScenarios || onlyScenarios.includes('control-plane')) {
+    say('control plane: ApplyToken and QuerySessionByClientId on the RPC face');
+    controlPlane = await runControlPlaneBench(adminUrl, full ? 20_000 : 8_000, 16, say).catch((e: Error) => {
+      say(`control plane failed: ${e.message}`);
+      return undefined;
+    });
+  }
+
   machine.loadAvgEnd = loadavg();
   const doc: BenchDocument = {
     startedAt,
@@ -162,11 +172,12 @@ async function main(): Promise<void> {
     summary: summarize(scenarios, targets, measurements),
     measurements,
     soak,
+    controlPlane,
   };
   await mkdir(`${root}bench/results`, { recursive: true });
   const jsonPath = `${root}bench/results/${startedAt.replace(/[:.]/g, '-')}.json`;
   await writeFile(jsonPath, JSON.stringify(doc, null, 2) + '\n');
-  const md = markdown(doc, scenarios);
+  const md = markdown(doc, scenarios) + controlPlaneMarkdown(doc.controlPlane);
   if (writeDoc) await updateDoc(`${root}docs/benchmarks.md`, doc.mode, md);
   process.stdout.write(`\n${md}\n\n`);
   say(`wrote ${jsonPath}${writeDoc ? ' and docs/benchmarks.md' : ''}`);
