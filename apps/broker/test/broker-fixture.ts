@@ -12,10 +12,15 @@ import { GroupEntity } from '../../../libs/core/src/groups/group.entity.js';
 import { InstanceEntity, type InstanceLimits } from '../../../libs/core/src/instances/instance.entity.js';
 import { TopicEntity } from '../../../libs/core/src/topics/topic.entity.js';
 import { testDatabaseUrl } from '../../../libs/testing/src/database.js';
+import { TEST_MASTER_KEY } from '../../../libs/testing/src/api-app.js';
+import { decodeKey } from '../../../libs/config/src/config.js';
 import { startBroker, type BrokerOptions, type RunningBroker } from '../src/broker.js';
 import { silentLogger } from '../src/log.js';
 
 /**
+ * Secrets are sealed with the test master key, the one every API and broker app of the run uses, so a
+ * broker started by startSystem() can read the rows these fixtures leave in the shared database.
+ *
  * A real broker on ephemeral ports over this test run's database, with helpers that create the control
  * plane's rows directly through the entities (secrets sealed with the broker's SecretBox).
  */
@@ -31,7 +36,7 @@ export class BrokerFixture {
     const url = await testDatabaseUrl();
     const ds = createDataSource(url, 4);
     await ds.initialize();
-    const f = new BrokerFixture(ds, new SecretBox(randomBytes(32)), url, undefined as unknown as RunningBroker);
+    const f = new BrokerFixture(ds, new SecretBox(decodeKey(TEST_MASTER_KEY)!), url, undefined as unknown as RunningBroker);
     f.extra = extra;
     await f.restart();
     return f;
