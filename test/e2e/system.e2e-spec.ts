@@ -3,7 +3,6 @@
  * (mqtt.js and Debian's mosquitto clients) connect with Signature credentials computed as Alibaba
  * documents, and the control plane reaches them (SendMessage, P2P, CloseConnection).
  */
-import RPCClient from '@alicloud/pop-core';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { hmacSha1Base64 } from '../../libs/common/src/crypto.js';
@@ -25,16 +24,12 @@ function nextMessage(client: import('mqtt').MqttClient, timeoutMs = 5000): Promi
 
 describe('Aviary end to end', () => {
   let sys: TestSystem;
-  let pop: RPCClient;
   let InstanceId: string;
-  const call = (action: string, params: Record<string, unknown>) => pop.request<Body>(action, params, { method: 'POST' });
+  const call = (action: string, params: Record<string, unknown>) => sys.call(action, params);
 
   beforeAll(async () => {
     sys = await startSystem();
-    pop = new RPCClient({ accessKeyId: sys.api.rootAccessKeyId, accessKeySecret: sys.api.rootAccessKeySecret, endpoint: sys.api.url, apiVersion: '2020-04-20' });
-    ({ InstanceId } = await call('CreateInstance', { InstanceName: uniqueName('e2e') }));
-    await call('CreateTopic', { InstanceId, Topic: 'sensors' });
-    await call('CreateGroupId', { InstanceId, GroupId: 'GID_demo' });
+    InstanceId = await sys.provision(uniqueName('e2e'), ['sensors'], ['GID_demo']);
   });
   afterAll(() => sys.close());
 

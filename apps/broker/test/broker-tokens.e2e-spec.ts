@@ -61,13 +61,9 @@ describe('Token mode through the real control plane', () => {
   beforeAll(async () => {
     clock = new ManualClock();
     sys = await startSystem({}, { clock });
-    pop = new RPCClient({ accessKeyId: sys.api.rootAccessKeyId, accessKeySecret: sys.api.rootAccessKeySecret, endpoint: sys.api.url, apiVersion: '2020-04-20' });
-    ({ InstanceId } = await call('CreateInstance', { InstanceName: uniqueName('tok') }));
-    for (const Topic of ['sensors', 'alerts']) await call('CreateTopic', { InstanceId, Topic });
-    await call('CreateGroupId', { InstanceId, GroupId: 'GID_app' });
-    ({ InstanceId: other } = await call('CreateInstance', { InstanceName: uniqueName('tok2') }));
-    await call('CreateTopic', { InstanceId: other, Topic: 'sensors' });
-    await call('CreateGroupId', { InstanceId: other, GroupId: 'GID_app' });
+    pop = sys.pop;
+    InstanceId = await sys.provision(uniqueName('tok'), ['sensors', 'alerts'], ['GID_app']);
+    other = await sys.provision(uniqueName('tok2'), ['sensors'], ['GID_app']);
     await synced();
   });
 
@@ -332,16 +328,12 @@ describe('Token mode through the real control plane', () => {
 
 describe('Device credentials on live connections, through the real control plane', () => {
   let sys: TestSystem;
-  let pop: RPCClient;
   let InstanceId: string;
-  const call = (action: string, params: Record<string, unknown>) => pop.request<Body>(action, params, { method: 'POST' });
+  const call = (action: string, params: Record<string, unknown>) => sys.call(action, params);
 
   beforeAll(async () => {
     sys = await startSystem();
-    pop = new RPCClient({ accessKeyId: sys.api.rootAccessKeyId, accessKeySecret: sys.api.rootAccessKeySecret, endpoint: sys.api.url, apiVersion: '2020-04-20' });
-    ({ InstanceId } = await call('CreateInstance', { InstanceName: uniqueName('dc') }));
-    await call('CreateTopic', { InstanceId, Topic: 'sensors' });
-    await call('CreateGroupId', { InstanceId, GroupId: 'GID_dev' });
+    InstanceId = await sys.provision(uniqueName('dc'), ['sensors'], ['GID_dev']);
   });
 
   afterAll(async () => {

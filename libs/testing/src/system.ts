@@ -1,3 +1,4 @@
+import RPCClient from '@alicloud/pop-core';
 import type { INestApplicationContext } from '@nestjs/common';
 import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
 import { hmacSha1Base64 } from '../../common/src/crypto.js';
@@ -11,6 +12,12 @@ export interface TestSystem {
   api: TestApi;
   broker: INestApplicationContext & { broker: BrokerService };
   mqttPort: number;
+  /** Alibaba's own pop-core client, signed with the root key, pointed at the API. */
+  pop: RPCClient;
+  /** `pop.request(action, params, { method: 'POST' })`. */
+  call(action: string, params: Record<string, unknown>): Promise<Record<string, any>>;
+  /** Creates an instance with these parent topics and GroupIds through the RPC face; returns its id. */
+  provision(name: string, topics: string[], groupIds: string[]): Promise<string>;
   /** A device connected with Signature credentials of the given key (root by default). */
   device(clientId: string, instanceId: string, opts?: Partial<IClientOptions> & { key?: { id: string; secret: string } }): Promise<MqttClient>;
   close(): Promise<void>;
@@ -25,10 +32,20 @@ export async function startSystem(overrides: Partial<AppConfig> = {}, opts: { cl
   // One clock for both: token expiry as the API computes it and as the broker enforces it.
   const broker = await startBrokerApp({ ...api.config, mqtt: { port: 0, wsPort: 0 }, logLevel: 'error' }, opts.clock ? { clock: opts.clock } : undefined);
   const mqttPort = broker.broker.running.ports.mqtt!;
+  const pop = new RPCClient({ accessKeyId: api.rootAccessKeyId, accessKeySecret: api.rootAccessKeySecret, endpoint: api.url, apiVersion: '2020-04-20' });
+  const call = (action: string, params: Record<string, unknown>) => pop.request<Record<string, any>>(action, params, { method: 'POST' });
   return {
     api,
     broker,
     mqttPort,
+    pop,
+    call,
+    provision: async (name, topics, groupIds) => {
+      const { InstanceId } = (await call('CreateInstance', { InstanceName: name })) as { InstanceId: string };
+      for (const Topic of topics) await call('CreateTopic', { InstanceId, Topic });
+      for (const GroupId of groupIds) await call('CreateGroupId', { InstanceId, GroupId });
+      return InstanceId;
+    },
     device: (clientId, instanceId, o = {}) => {
       const { key = { id: api.rootAccessKeyId, secret: api.rootAccessKeySecret }, ...rest } = o;
       return connectAsync(`mqtt://127.0.0.1:${mqttPort}`, {
