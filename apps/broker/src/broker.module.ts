@@ -64,7 +64,7 @@ export class BrokerService implements OnApplicationBootstrap, OnApplicationShutd
       ...overrides,
     });
     // SendMessage / CloseConnection from the control plane.
-    this.commands = new CommandConsumer(this.ds, url, this.broker, logger);
+    this.commands = new CommandConsumer(this.ds, url, this.broker, logger, config.redisUrl !== undefined);
     await this.commands.start();
   }
 

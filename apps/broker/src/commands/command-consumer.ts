@@ -26,19 +26,24 @@ const RETENTION = '1 hour';
 
 /**
  * Executes control-plane commands (SendMessage, CloseConnection) announced on `aviary_commands`.
- * A publish is claimed with DELETE … RETURNING, so exactly one worker sends it and its emitter (Redis
- * when clustered) carries it to every subscriber; a close is run by every worker on its own clients.
+ * Clustered (REDIS_URL: one shared emitter), a publish is claimed with DELETE … RETURNING, so exactly
+ * one worker sends it and the emitter carries it to subscribers on every worker. Not clustered, each
+ * worker only reaches its own clients, so every worker publishes it locally. A close is always run by
+ * every worker on its own clients.
  */
 export class CommandConsumer {
   private readonly listener: PgListener;
   private purgeTimer?: NodeJS.Timeout;
   private chain: Promise<void> = Promise.resolve();
+  /** Highest command id executed (unclustered mode), so a replay after reconnect skips what ran. */
+  private lastId = 0n;
 
   constructor(
     private readonly ds: DataSource,
     databaseUrl: string,
     private readonly target: CommandTarget,
     private readonly log: { warn(m: string): void },
+    private readonly clustered = false,
   ) {
     this.listener = new PgListener({
       url: databaseUrl,
@@ -77,11 +82,14 @@ export class CommandConsumer {
   }
 
   private async execute(id: string): Promise<void> {
-    const claimed = (await this.ds.query(`DELETE FROM broker_commands WHERE id = $1 AND type = 'publish' RETURNING *`, [id])) as [CommandRow[], number] | CommandRow[];
-    const rows = Array.isArray(claimed[0]) ? (claimed[0] as CommandRow[]) : (claimed as CommandRow[]);
-    if (rows.length > 0) return this.run(rows[0]!);
-    const close = (await this.ds.query(`SELECT * FROM broker_commands WHERE id = $1 AND type = 'close'`, [id])) as CommandRow[];
-    if (close.length > 0) await this.run(close[0]!);
+    if (this.clustered) {
+      const claimed = (await this.ds.query(`DELETE FROM broker_commands WHERE id = $1 AND type = 'publish' RETURNING *`, [id])) as [CommandRow[], number] | CommandRow[];
+      const rows = Array.isArray(claimed[0]) ? (claimed[0] as CommandRow[]) : (claimed as CommandRow[]);
+      if (rows.length > 0) return this.run(rows[0]!);
+    }
+    const found = (await this.ds.query(`SELECT * FROM broker_commands WHERE id = $1 AND (type = 'close' OR NOT $2)`, [id, this.clustered])) as CommandRow[];
+    if (BigInt(id) > this.lastId) this.lastId = BigInt(id);
+    if (found.length > 0) await this.run(found[0]!);
   }
 
   private async run(row: CommandRow): Promise<void> {
@@ -92,10 +100,19 @@ export class CommandConsumer {
     }
   }
 
-  /** After (re)connecting: publishes that no worker claimed while we were away. */
+  /**
+   * After (re)connecting: publishes missed while away — clustered, those no worker claimed; otherwise
+   * those after the last one this worker ran (none at start: a new worker owes nothing to the past).
+   */
   private async replayPending(): Promise<void> {
+    if (!this.clustered && this.lastId === 0n) {
+      const [{ max }] = (await this.ds.query(`SELECT coalesce(max(id), 0)::text AS max FROM broker_commands`)) as { max: string }[];
+      this.lastId = BigInt(max!);
+      return;
+    }
     const ids = (await this.ds.query(
-      `SELECT id FROM broker_commands WHERE type = 'publish' AND created_at > now() - interval '${REPLAY_WINDOW}' ORDER BY id`,
+      `SELECT id FROM broker_commands WHERE type = 'publish' AND id > $1 AND created_at > now() - interval '${REPLAY_WINDOW}' ORDER BY id`,
+      [this.clustered ? '0' : this.lastId.toString()],
     )) as { id: string }[];
     for (const { id } of ids) this.chain = this.chain.then(() => this.execute(id)).catch((e: Error) => this.log.warn(`Command ${id} failed: ${e.message}`));
     await this.chain;
