@@ -14,17 +14,21 @@ describe('CommandConsumer', () => {
     await testDatabaseUrl();
     db = ds();
     await db.initialize();
+  });
+
+  async function freshInstance(): Promise<void> {
     instanceId = `mqtt-${randomLowerAlnum(12)}`;
     await db.getRepository(InstanceEntity).insert({ id: instanceId, name: `cc-${instanceId}`, nameKey: `cc-${instanceId}` });
-  });
+  }
   afterAll(() => db.destroy());
 
   function recorder(): CommandTarget & { published: string[]; closed: string[] } {
     const r = {
       published: [] as string[],
       closed: [] as string[],
-      publish: async (_i: string, topic: string, payload: Buffer) => void r.published.push(`${topic}:${payload.toString()}`),
-      disconnect: (_i: string, clientId: string) => (r.closed.push(clientId), true),
+      // Other test files leave commands of their own instances in the shared database: count only ours.
+      publish: async (i: string, topic: string, payload: Buffer) => void (i === instanceId && r.published.push(`${topic}:${payload.toString()}`)),
+      disconnect: (i: string, clientId: string) => (i === instanceId && r.closed.push(clientId), true),
     };
     return r;
   }
@@ -39,6 +43,7 @@ describe('CommandConsumer', () => {
     [false, 2],
   ])('clustered=%s: a publish is sent by %i worker(s); a close by every worker', async (clustered, publishers) => {
     const url = await testDatabaseUrl();
+    await freshInstance();
     const a = recorder();
     const b = recorder();
     const log = { warn: () => undefined };
