@@ -1,4 +1,5 @@
 import type { ControlPlaneResult } from './control-plane.js';
+import type { LiveChangeResult } from './live-change.js';
 import { readFile, writeFile } from 'node:fs/promises';
 import type { Measurement, Scenario } from './scenarios.js';
 
@@ -49,6 +50,8 @@ export interface BenchDocument {
   soak?: Measurement;
   /** RPC face throughput (bench/control-plane.ts), when that part ran. */
   controlPlane?: ControlPlaneResult[];
+  /** Control-plane change → live connection closed (bench/live-change.ts), when that part ran. */
+  liveChange?: LiveChangeResult[];
 }
 
 function median(xs: number[]): number | null {
@@ -214,4 +217,11 @@ export function controlPlaneMarkdown(results: ControlPlaneResult[] | undefined):
   if (!results?.length) return '';
   const rows = results.map((r) => `| ${r.action} | ${r.perSecond} | ${r.p50Ms} | ${r.p99Ms} | ${r.errors} | ${r.apiCores} |`);
   return ['', '', '#### Control plane (RPC face, signature v1, 16 concurrent keep-alive clients)', '', '| action | req/s | p50 ms | p99 ms | errors | API CPU (cores) |', '|---|---|---|---|---|---|', ...rows].join('\n');
+}
+
+/** Markdown table of the live-change latencies (appended to the generated section). */
+export function liveChangeMarkdown(results: LiveChangeResult[] | undefined): string {
+  if (!results?.length) return '';
+  const rows = results.map((r) => `| ${r.change} | ${r.rounds} | ${r.p50Ms} | ${r.p99Ms} | ${r.maxMs} |`);
+  return ['', '', '#### Control-plane change reaching live connections (API call returned → connection closed)', '', '| change | rounds | p50 ms | p99 ms | max ms |', '|---|---|---|---|---|', ...rows].join('\n');
 }

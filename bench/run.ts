@@ -19,9 +19,10 @@ import { availableParallelism, cpus, loadavg, release, totalmem } from 'node:os'
 import { fileURLToPath } from 'node:url';
 import { createAviaryFixture, type AviaryFixture } from './aviary-fixture.js';
 import { runControlPlaneBench, type ControlPlaneResult } from './control-plane.js';
+import { runLiveChangeBench, type LiveChangeResult } from './live-change.js';
 import { BenchConn, ConnackError, connectOptions, type AuthSpec } from './conn.js';
 import { Target } from './procs.js';
-import { controlPlaneMarkdown, markdown, summarize, updateDoc, type BenchDocument, type Machine, type TargetInfo } from './report.js';
+import { controlPlaneMarkdown, liveChangeMarkdown, markdown, summarize, updateDoc, type BenchDocument, type Machine, type TargetInfo } from './report.js';
 import { flood, FULL, QUICK, SCENARIOS, type Measurement, type Scenario } from './scenarios.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -74,7 +75,7 @@ async function render(file: string): Promise<void> {
   const doc = JSON.parse(readFileSync(file, 'utf8')) as BenchDocument;
   const scenarios = SCENARIOS.filter((s) => doc.scenarios.some((x) => x.id === s.id));
   doc.summary = summarize(scenarios, doc.targets, doc.measurements);
-  const md = markdown(doc, scenarios) + controlPlaneMarkdown(doc.controlPlane);
+  const md = markdown(doc, scenarios) + controlPlaneMarkdown(doc.controlPlane) + liveChangeMarkdown(doc.liveChange);
   if (writeDoc) await updateDoc(`${root}docs/benchmarks.md`, doc.mode, md);
   process.stdout.write(`${md}\n`);
 }
@@ -160,6 +161,15 @@ async function main(): Promise<void> {
     });
   }
 
+  let liveChange: LiveChangeResult[] | undefined;
+  if (!onlyScenarios || onlyScenarios.includes('live-change')) {
+    say('live changes: AccessKey disabled / token revoked → device closed');
+    liveChange = await runLiveChangeBench(adminUrl, full ? 100 : 30, say).catch((e: Error) => {
+      say(`live changes failed: ${e.message}`);
+      return undefined;
+    });
+  }
+
   machine.loadAvgEnd = loadavg();
   const doc: BenchDocument = {
     startedAt,
@@ -173,11 +183,12 @@ async function main(): Promise<void> {
     measurements,
     soak,
     controlPlane,
+    liveChange,
   };
   await mkdir(`${root}bench/results`, { recursive: true });
   const jsonPath = `${root}bench/results/${startedAt.replace(/[:.]/g, '-')}.json`;
   await writeFile(jsonPath, JSON.stringify(doc, null, 2) + '\n');
-  const md = markdown(doc, scenarios) + controlPlaneMarkdown(doc.controlPlane);
+  const md = markdown(doc, scenarios) + controlPlaneMarkdown(doc.controlPlane) + liveChangeMarkdown(doc.liveChange);
   if (writeDoc) await updateDoc(`${root}docs/benchmarks.md`, doc.mode, md);
   process.stdout.write(`\n${md}\n\n`);
   say(`wrote ${jsonPath}${writeDoc ? ' and docs/benchmarks.md' : ''}`);
