@@ -1,6 +1,7 @@
 import { Max, MaxLength, Min } from 'class-validator';
 import { RamActions } from '../../../../../libs/acl/src/resources.js';
-import type { DeviceCredentialView } from '../../../../../libs/core/src/device-credentials/device-credentials.service.js';
+import type { Caller } from '../../../../../libs/core/src/auth/caller.js';
+import type { DeviceCredentialsService, DeviceCredentialView } from '../../../../../libs/core/src/device-credentials/device-credentials.service.js';
 import { pageRequest } from '../../../../../libs/common/src/pagination.js';
 import { RpcParam } from '../rpc-param.js';
 import { defineAction, ms } from '../rpc-action.js';
@@ -51,38 +52,36 @@ function credential(v: DeviceCredentialView) {
   };
 }
 
+/** Register, Get and Refresh differ only in name, wording, the service method and one error. */
+function credentialAction(
+  action: 'RegisterDeviceCredential' | 'GetDeviceCredential' | 'RefreshDeviceCredential',
+  summary: string,
+  extraError: string,
+  run: (s: DeviceCredentialsService, caller: Caller, instanceId: string, clientId: string) => Promise<DeviceCredentialView>,
+) {
+  return defineAction({
+    action,
+    summary,
+    params: ClientIdParams,
+    ram: { action: RamActions[action], resource: INSTANCE },
+    errors: [...ERRORS, extraError],
+    response: { DeviceCredential: CREDENTIAL_FIELDS },
+    handle: ({ caller, services }, p) => run(services.deviceCredentials, caller, p.InstanceId, p.ClientId),
+    toResponse: credential,
+  });
+}
+
 /** Register/Get/Refresh/UnRegisterDeviceCredential and ListDeviceCredentialClientId (一机一密). */
 export const DEVICE_CREDENTIAL_ACTIONS = [
-  defineAction({
-    action: 'RegisterDeviceCredential',
-    summary: 'Registers the credential of a ClientId; registering again replaces it (latest wins).',
-    params: ClientIdParams,
-    ram: { action: RamActions.RegisterDeviceCredential, resource: INSTANCE },
-    errors: [...ERRORS, 'GroupIdNotFound'],
-    response: { DeviceCredential: CREDENTIAL_FIELDS },
-    handle: ({ caller, services }, p) => services.deviceCredentials.register(caller, p.InstanceId, p.ClientId),
-    toResponse: credential,
-  }),
-  defineAction({
-    action: 'GetDeviceCredential',
-    summary: 'Returns the credential of a ClientId, secret included (as Alibaba does).',
-    params: ClientIdParams,
-    ram: { action: RamActions.GetDeviceCredential, resource: INSTANCE },
-    errors: [...ERRORS, 'DeviceCredentialNotFound'],
-    response: { DeviceCredential: CREDENTIAL_FIELDS },
-    handle: ({ caller, services }, p) => services.deviceCredentials.get(caller, p.InstanceId, p.ClientId),
-    toResponse: credential,
-  }),
-  defineAction({
-    action: 'RefreshDeviceCredential',
-    summary: 'Rotates the key pair of a ClientId; connections using the old one are closed.',
-    params: ClientIdParams,
-    ram: { action: RamActions.RefreshDeviceCredential, resource: INSTANCE },
-    errors: [...ERRORS, 'DeviceCredentialNotFound'],
-    response: { DeviceCredential: CREDENTIAL_FIELDS },
-    handle: ({ caller, services }, p) => services.deviceCredentials.refresh(caller, p.InstanceId, p.ClientId),
-    toResponse: credential,
-  }),
+  credentialAction('RegisterDeviceCredential', 'Registers the credential of a ClientId; registering again replaces it (latest wins).', 'GroupIdNotFound', (s, c, i, id) =>
+    s.register(c, i, id),
+  ),
+  credentialAction('GetDeviceCredential', 'Returns the credential of a ClientId, secret included (as Alibaba does).', 'DeviceCredentialNotFound', (s, c, i, id) =>
+    s.get(c, i, id),
+  ),
+  credentialAction('RefreshDeviceCredential', 'Rotates the key pair of a ClientId; connections using the old one are closed.', 'DeviceCredentialNotFound', (s, c, i, id) =>
+    s.refresh(c, i, id),
+  ),
   defineAction({
     action: 'UnRegisterDeviceCredential',
     summary: 'Deletes the credential of a ClientId; connections using it are closed.',
