@@ -4,7 +4,7 @@ import { Aedes } from 'aedes';
 import mqtt from 'mqtt';
 import { PgPersistence } from './pg-persistence.js';
 import { createEmitter } from './persistence.factory.js';
-import { type PrivateDatabase, privateDatabase } from './private-database.js';
+import { type PrivateDatabase, privateDatabase } from '../../../../libs/testing/src/private-database.js';
 
 /**
  * aedes on PgPersistence over real sockets: a broker stops without any shutdown (see `crash`), a fresh

@@ -1,7 +1,7 @@
 import mqemitter from 'mqemitter';
 import pg from 'pg';
 import { PgPersistence, type PgPersistenceOptions } from './pg-persistence.js';
-import { type PrivateDatabase, privateDatabase } from './private-database.js';
+import { type PrivateDatabase, privateDatabase } from '../../../../libs/testing/src/private-database.js';
 import { collectUpstreamCases, runUpstreamCase } from './upstream-suite.js';
 
 const TABLES = 'mqtt_subscriptions, mqtt_retained, mqtt_outgoing, mqtt_incoming, mqtt_wills';

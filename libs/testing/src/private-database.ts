@@ -1,13 +1,13 @@
 /**
- * Test support: a migrated database of a spec file's own, next to the run's database.
+ * Test support: a migrated database of a spec file's own, next to the run's database (persistence specs, the cluster test).
  *
  * The persistence specs truncate the mqtt_* tables between cases (the upstream suite counts clients
  * globally); in the run's shared database that would wipe the sessions of broker tests running in the
  * other Jest worker. Not used by the broker.
  */
 import pg from 'pg';
-import { runMigrations } from '../../../../libs/core/src/data-source.js';
-import { testDatabaseUrl } from '../../../../libs/testing/src/database.js';
+import { runMigrations } from '../../core/src/data-source.js';
+import { testDatabaseUrl } from './database.js';
 
 export interface PrivateDatabase {
   url: string;
