@@ -14,12 +14,32 @@ const swc = [
   },
 ];
 
-export default {
+const project = {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
   transform: { '^.+\\.ts$': swc },
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
-  testMatch: ['<rootDir>/{apps,libs,test,bench,scripts}/**/*.{spec,int-spec,e2e-spec}.ts'],
+  testTimeout: 30000,
+};
+
+// Two projects: every test on the default (lean) broker core, and the broker's own suites again on aedes,
+// the reference core — "every broker test passes on both" is a gate of the lean core (docs/broker.md).
+// The core conformance suite (apps/broker/test/core) runs both cores itself.
+export default {
+  projects: [
+    {
+      ...project,
+      displayName: 'lean',
+      testMatch: ['<rootDir>/{apps,libs,test,bench,scripts}/**/*.{spec,int-spec,e2e-spec}.ts'],
+      setupFiles: ['<rootDir>/libs/testing/src/core-lean.js'],
+    },
+    {
+      ...project,
+      displayName: 'aedes-reference',
+      testMatch: ['<rootDir>/apps/broker/test/*.e2e-spec.ts', '<rootDir>/test/e2e/*.e2e-spec.ts', '<rootDir>/apps/broker/src/commands/*.int-spec.ts'],
+      setupFiles: ['<rootDir>/libs/testing/src/core-aedes.js'],
+    },
+  ],
   globalSetup: '<rootDir>/libs/testing/src/global-setup.js',
   globalTeardown: '<rootDir>/libs/testing/src/global-teardown.js',
   testTimeout: 30000,

@@ -1,13 +1,17 @@
 /**
- * CI smoke test of the benchmark suite: the generator's wire code agrees with mqtt-packet, and its roles
- * count correctly against a real (bare aedes) broker on a loopback port. No timing assertions: CI
- * machines are too noisy for them; the figures live in docs/benchmarks.md.
+ * CI smoke test of the benchmark suite: the generator's wire code agrees with mqtt-packet, its roles
+ * count correctly against a real (bare aedes) broker on a loopback port, and the Node targets that are
+ * not plain aedes (bare lean core, Aviary on each core) start as the suite starts them and answer. No
+ * timing assertions: CI machines are too noisy for them; the figures live in docs/benchmarks.md.
  */
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { Aedes, type AedesOptions } from 'aedes';
 import mqttPacket from 'mqtt-packet';
-import { BenchConn, ConnackError, connectOptions } from './conn.js';
+import { compileSources, type CompiledTree } from '../apps/broker/test/broker-process.js';
+import { BENCH_PARENT_TOPIC, createAviaryFixture, type AviaryFixture } from './aviary-fixture.js';
+import { BenchConn, ConnackError, connectOptions, type AuthSpec } from './conn.js';
 import { createRole, percentiles, type Job, type Role, type Stats } from './generator.js';
+import { Target } from './procs.js';
 import {
   DISCONNECT,
   encodeConnect,
@@ -308,4 +312,78 @@ describe('generator roles against bare aedes', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     await expect(BenchConn.open(closedPort, { clientId: 'x' }, 2000)).rejects.toThrow(/closed before CONNACK|CONNACK within/);
   });
+});
+
+/**
+ * The suite's own target processes (target-child.ts through procs.ts `Target.node`), compiled from the
+ * sources as the broker e2e tests do (CI has no build). One start each; Aviary's two targets share one
+ * fixture database here (the suite gives each its own; sharing is harmless for these checks).
+ */
+describe('bench targets', () => {
+  let tree: CompiledTree | undefined;
+  let fixture: AviaryFixture | undefined;
+  const targets: Target[] = [];
+  const roles: Role[] = [];
+
+  beforeAll(async () => {
+    tree = await compileSources();
+  }, 60_000);
+
+  afterEach(async () => {
+    for (const r of roles.splice(0)) r.close();
+    for (const t of targets.splice(0)) await t.stop();
+  });
+
+  afterAll(async () => {
+    await fixture?.drop();
+    await tree?.remove();
+  });
+
+  async function start(name: string, spec: Parameters<typeof Target.node>[1]): Promise<Target> {
+    const t = await Target.node(name, spec, [], tree!.file('bench/target-child.ts'));
+    targets.push(t);
+    return t;
+  }
+
+  async function role(job: Job): Promise<Role> {
+    const r = createRole(job);
+    roles.push(r);
+    await r.prepare();
+    return r;
+  }
+
+  it('lean: the bare lean core delivers a QoS 1 fan-in, every acknowledged message exactly once', async () => {
+    const t = await start('lean', { kind: 'lean' });
+    const none: AuthSpec = { mode: 'none' };
+    const sub = await role({ role: 'subscribe', idPrefix: 'ls', conns: 1, filter: 'bench/in', qos: 1, port: t.port, auth: none });
+    const pub = await role({ role: 'publish', idPrefix: 'lp', conns: 3, topic: 'bench/in', qos: 1, payloadBytes: 64, window: 16, port: t.port, auth: none });
+    pub.go();
+    await new Promise((r) => setTimeout(r, 500));
+    const end = await pub.stop(5000);
+    expect(end.sent).toBeGreaterThan(0);
+    expect(end.acked).toBe(end.sent);
+    const deadline = Date.now() + 5000;
+    while (sub.snap().received < end.acked && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 200)); // duplicates would arrive now
+    expect(sub.snap().received).toBe(end.acked);
+    expect(await t.shedCount()).toBe(0); // QoS 1 is never shed; the count is what run.ts reports as shedQos0
+  });
+
+  it.each([
+    ['aviary', 'lean'],
+    ['aviary-aedes', 'aedes'],
+  ] as const)('%s: Aviary on the %s core refuses a wrong signature with CONNACK 4 and serves the right one', async (name, core) => {
+    fixture ??= await createAviaryFixture(process.env.AVIARY_TEST_DATABASE_URL!);
+    // The child checks that the core it started is `core` (target-child.ts) and fails to start otherwise.
+    const t = await start(name, { kind: 'aviary', core, databaseUrl: fixture.databaseUrl, masterKeyBase64: fixture.masterKeyBase64, nodeId: `bench-spec-${name}`, dataDir: fixture.dataDir });
+    const good = connectOptions(fixture.auth, `${name}-check`);
+    await expect(BenchConn.open(t.port, { ...good, password: 'not-the-signature' })).rejects.toEqual(new ConnackError(4));
+    const lat = await role({ role: 'latency', idPrefix: name, topic: `${BENCH_PARENT_TOPIC}/lat`, ratePerSec: 200, payloadBytes: 64, maxSamples: 1000, port: t.port, auth: fixture.auth });
+    lat.go();
+    await new Promise((r) => setTimeout(r, 500));
+    const end = await lat.stop(2000);
+    expect(end.sent).toBeGreaterThan(20);
+    expect(end.received).toBe(end.sent);
+    expect(await t.shedCount()).toBe(0);
+  }, 60_000);
 });

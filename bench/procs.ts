@@ -55,6 +55,16 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
+/** Waits for `p` at most `ms`, leaving no timer behind (a pending one would keep a test process alive). */
+async function atMost(p: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([p, new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Polls until something accepts TCP connections on the port. */
 async function waitForPort(port: number, timeoutMs: number, alive: () => boolean): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -137,15 +147,31 @@ export class Target {
     });
   }
 
+  /** QoS 0 deliveries the broker core shed so far (lean core); undefined where nothing counts them. */
+  async shedCount(): Promise<number | undefined> {
+    if (!this.child.send || !this.alive()) return undefined;
+    return new Promise<number | undefined>((resolve) => {
+      const timer = setTimeout(() => resolve(undefined), 3000);
+      const onMsg = (m: { ev?: string; shed?: number }) => {
+        if (m.ev !== 'stats') return;
+        clearTimeout(timer);
+        this.child.off('message', onMsg);
+        resolve(m.shed);
+      };
+      this.child.on('message', onMsg);
+      this.child.send!({ cmd: 'stats' });
+    });
+  }
+
   async stop(): Promise<void> {
     if (this.alive()) {
       const exited = new Promise<void>((r) => this.child.once('exit', () => r()));
       if (this.child.send && this.child.connected) this.child.send({ cmd: 'close' });
       else this.child.kill('SIGTERM');
-      await Promise.race([exited, sleep(5000)]);
+      await atMost(exited, 5000);
       if (this.alive()) {
         this.child.kill('SIGKILL');
-        await Promise.race([exited, sleep(2000)]);
+        await atMost(exited, 2000);
       }
     }
     await this.cleanup();
@@ -171,9 +197,13 @@ export class Target {
     return t;
   }
 
-  /** A Node broker (bare aedes or Aviary) in target-child.js, which reports its port over IPC. */
-  static async node(name: string, spec: TargetSpec, nodeArgs: string[] = []): Promise<Target> {
-    const child = spawn(process.execPath, ['--expose-gc', ...nodeArgs, distFile('./target-child.js'), JSON.stringify(spec)], {
+  /**
+   * A Node broker (bare aedes, bare lean core, or Aviary) in target-child.js, which reports its port over
+   * IPC. `entry` is the compiled target-child.js to run: the build's beside this file by default (the
+   * smoke test passes one compiled from the sources, as Jest runs without a build).
+   */
+  static async node(name: string, spec: TargetSpec, nodeArgs: string[] = [], entry = distFile('./target-child.js')): Promise<Target> {
+    const child = spawn(process.execPath, ['--expose-gc', ...nodeArgs, entry, JSON.stringify(spec)], {
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
     const t = new Target(name, child, 0, async () => undefined);
@@ -270,7 +300,7 @@ export class GenChild {
     if (!this.alive()) return;
     const exited = new Promise<void>((r) => this.child.once('exit', () => r()));
     if (this.child.connected) this.child.send({ cmd: 'exit' } satisfies GenCommand);
-    await Promise.race([exited, sleep(3000)]);
+    await atMost(exited, 3000);
     this.kill();
   }
 

@@ -1,4 +1,5 @@
 import type { ControlPlaneResult } from './control-plane.js';
+import type { GoalResult } from './goals.js';
 import type { LiveChangeResult } from './live-change.js';
 import { readFile, writeFile } from 'node:fs/promises';
 import type { Measurement, Scenario } from './scenarios.js';
@@ -35,6 +36,8 @@ export interface Summary {
   errors: string[];
   vsMosquitto: number | null;
   vsBareAedes: number | null;
+  /** ÷ the same broker on the aedes core (AEDES_CORE_OF): lean core vs aedes, bare or inside Aviary. */
+  vsAedesCore: number | null;
 }
 
 export interface BenchDocument {
@@ -52,6 +55,8 @@ export interface BenchDocument {
   controlPlane?: ControlPlaneResult[];
   /** Control-plane change → live connection closed (bench/live-change.ts), when that part ran. */
   liveChange?: LiveChangeResult[];
+  /** Issue 6's targets evaluated on Aviary (lean core), Aviary (aedes core) beside it (goals.ts). */
+  goals?: GoalResult[];
 }
 
 function median(xs: number[]): number | null {
@@ -64,6 +69,16 @@ function median(xs: number[]): number | null {
 export function baselineOf(s: Pick<Scenario, 'alsoOn'>): string {
   return s.alsoOn?.includes('mosquitto-unlimited') ? 'mosquitto-unlimited' : 'mosquitto';
 }
+
+/** The same broker on the aedes core: what a lean-core target is compared with ("lean core vs aedes"). */
+export const AEDES_CORE_OF: Readonly<Record<string, string>> = { lean: 'aedes', aviary: 'aviary-aedes' };
+
+/** Ratio columns beyond the per-target ones: `base: 'mosquitto'` stands for the scenario's Mosquitto run. */
+export const CORE_COMPARISONS: ReadonlyArray<{ target: string; base: string }> = [
+  { target: 'aviary', base: 'aviary-aedes' },
+  { target: 'lean', base: 'aedes' },
+  { target: 'lean', base: 'mosquitto' },
+];
 
 export function summarize(scenarios: Scenario[], targets: TargetInfo[], ms: Measurement[]): Summary[] {
   const out: Summary[] = [];
@@ -87,6 +102,7 @@ export function summarize(scenarios: Scenario[], targets: TargetInfo[], ms: Meas
         errors: runs.filter((m) => m.error).map((m) => m.error!),
         vsMosquitto: null,
         vsBareAedes: null,
+        vsAedesCore: null,
       });
     }
     const base = rows.find((r) => r.target === baselineOf(s)) ?? rows.find((r) => r.target === 'mosquitto');
@@ -94,17 +110,26 @@ export function summarize(scenarios: Scenario[], targets: TargetInfo[], ms: Meas
     for (const r of rows) {
       r.vsMosquitto = ratio(r.value, base?.value);
       r.vsBareAedes = r.target.startsWith('mosquitto') ? null : ratio(r.value, aedes?.value);
+      const other = AEDES_CORE_OF[r.target];
+      r.vsAedesCore = other === undefined ? null : ratio(r.value, rows.find((x) => x.target === other)?.value);
     }
     out.push(...rows);
   }
   return out;
 }
 
+/** value(target) ÷ value(base) in one scenario, from the summary rows. */
+export function ratioIn(summary: Summary[], s: Pick<Scenario, 'id' | 'alsoOn'>, target: string, base: string): number | null {
+  const row = (name: string) => summary.find((x) => x.scenario === s.id && x.target === name);
+  const b = base === 'mosquitto' ? (row(baselineOf(s)) ?? row('mosquitto')) : row(base);
+  return ratio(row(target)?.value, b?.value);
+}
+
 function ratio(a: number | null | undefined, b: number | null | undefined): number | null {
   return a === null || a === undefined || b === null || b === undefined || b === 0 ? null : a / b;
 }
 
-function fmt(n: number | null | undefined, unit = ''): string {
+export function fmt(n: number | null | undefined, unit = ''): string {
   if (n === null || n === undefined || !Number.isFinite(n)) return '—';
   if (Number.isInteger(n)) return n.toLocaleString('en-US') + unit;
   const abs = Math.abs(n);
@@ -112,7 +137,7 @@ function fmt(n: number | null | undefined, unit = ''): string {
   return s + unit;
 }
 
-function fmtRatio(n: number | null): string {
+export function fmtRatio(n: number | null): string {
   return n === null ? '—' : `${n.toFixed(2)}×`;
 }
 
@@ -168,15 +193,26 @@ export function markdown(doc: BenchDocument, scenarios: Scenario[]): string {
         .join(' | ')} |`,
     );
   }
+  const ran = new Set(doc.targets.filter((t) => !t.skipped).map((t) => t.name));
+  const pairs = CORE_COMPARISONS.filter((p) => ran.has(p.target) && ran.has(p.base));
+  if (pairs.length > 0) {
+    const name = (n: string) => (n === 'mosquitto' ? 'Mosquitto' : (label.get(n) ?? n));
+    lines.push('');
+    lines.push('Lean core against aedes (the same broker on each core) and against Mosquitto:');
+    lines.push('');
+    lines.push(`| scenario | ${pairs.map((p) => `${name(p.target)} / ${name(p.base)}`).join(' | ')} |`);
+    lines.push(`|---|${pairs.map(() => '---:').join('|')}|`);
+    for (const s of scenarios) lines.push(`| ${s.id} (${s.unit}) | ${pairs.map((p) => fmtRatio(ratioIn(doc.summary, s, p.target, p.base))).join(' | ')} |`);
+  }
   lines.push('');
-  lines.push('Figures, with the CPU of the broker and of the load generators over the measurement window (in cores):');
+  lines.push('Figures, with the CPU of the broker and of the load generators over the measurement window (in cores); "vs aedes core" is the same broker on aedes (bare lean core ÷ bare aedes, Aviary (lean core) ÷ Aviary (aedes core)):');
   lines.push('');
-  lines.push('| scenario | target | value | vs Mosquitto | vs bare aedes | broker CPU | generator CPU | notes |');
-  lines.push('|---|---|---:|---:|---:|---:|---:|---|');
+  lines.push('| scenario | target | value | vs Mosquitto | vs bare aedes | vs aedes core | broker CPU | generator CPU | notes |');
+  lines.push('|---|---|---:|---:|---:|---:|---:|---:|---|');
   for (const s of scenarios) {
     for (const r of doc.summary.filter((x) => x.scenario === s.id)) {
       lines.push(
-        `| ${s.id} | ${label.get(r.target) ?? r.target} | ${fmt(r.value)} ${s.unit} | ${fmtRatio(r.vsMosquitto)} | ${fmtRatio(r.vsBareAedes)} | ${fmt(r.brokerCpu)} | ${fmt(r.genCpu)} | ${notes(r)} |`,
+        `| ${s.id} | ${label.get(r.target) ?? r.target} | ${fmt(r.value)} ${s.unit} | ${fmtRatio(r.vsMosquitto)} | ${fmtRatio(r.vsBareAedes)} | ${fmtRatio(r.vsAedesCore)} | ${fmt(r.brokerCpu)} | ${fmt(r.genCpu)} | ${notes(r)} |`,
       );
     }
   }

@@ -1,16 +1,20 @@
 /**
- * `npm run bench` (quick, under 3 minutes) and `npm run bench -- --full` (3 alternating runs with longer
+ * `npm run bench` (quick, a few minutes) and `npm run bench -- --full` (3 alternating runs with longer
  * windows, plus a 10-minute soak). Starts every target itself — Mosquitto on a free loopback port, bare
- * aedes with default options, aedes with `concurrency: 0`, and Aviary's broker against a scratch
- * database — runs the scenarios of scenarios.ts against each, and writes bench/results/<time>.json and
- * the generated section of docs/benchmarks.md.
+ * aedes with default options, aedes with `concurrency: 0`, our bare lean core, and Aviary's broker on the
+ * lean core (its default) and on the aedes core, each against its own scratch database — runs the
+ * scenarios of scenarios.ts against each, and writes bench/results/<time>.json and the generated section
+ * of docs/benchmarks.md.
  *
- * Options: --full, --targets=a,b (names below), --scenarios=x,y (ids in scenarios.ts), --reps=N (repetitions,
+ * Target names (for --targets): mosquitto, mosquitto-unlimited (QoS 1 fan-in only), aedes, aedes-c0, lean,
+ * aviary, aviary-aedes.
+ *
+ * Options: --full, --targets=a,b (names above), --scenarios=x,y (ids in scenarios.ts), --reps=N (repetitions,
  * medians reported), --soak-minutes=N (full mode), --cpu-prof (Node targets write .cpuprofile files into
  * bench/results/profiles), --no-doc (do not touch docs/benchmarks.md), --render=<results.json> (rewrite the
  * docs section from a stored run without measuring).
- * Environment: DATABASE_URL (admin URL of a PostgreSQL for the Aviary target; default the local one),
- * MOSQUITTO_BIN (default /usr/sbin/mosquitto).
+ * Environment: DATABASE_URL (admin URL of a PostgreSQL for the Aviary targets' scratch databases; default
+ * the local one), MOSQUITTO_BIN (default /usr/sbin/mosquitto).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -18,6 +22,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, loadavg, release, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createAviaryFixture, type AviaryFixture } from './aviary-fixture.js';
+import { evaluateGoals, goalsMarkdown } from './goals.js';
 import { runControlPlaneBench, type ControlPlaneResult } from './control-plane.js';
 import { runLiveChangeBench, type LiveChangeResult } from './live-change.js';
 import { BenchConn, ConnackError, connectOptions, type AuthSpec } from './conn.js';
@@ -47,6 +52,8 @@ const t0 = Date.now();
 interface TargetDef extends TargetInfo {
   /** Runs only in scenarios that ask for it (`Scenario.alsoOn`). */
   optional?: boolean;
+  /** Aviary's broker: needs a fixture database (aviary-fixture.ts) and authenticates. */
+  aviary?: boolean;
   auth: () => AuthSpec;
   start: () => Promise<Target>;
 }
@@ -70,12 +77,19 @@ function describeMachine(): Machine {
   };
 }
 
+/** The generated section of docs/benchmarks.md. */
+function documentMarkdown(doc: BenchDocument, scenarios: Scenario[]): string {
+  const labels = new Map(doc.targets.map((t) => [t.name, t.label]));
+  return markdown(doc, scenarios) + controlPlaneMarkdown(doc.controlPlane) + liveChangeMarkdown(doc.liveChange) + goalsMarkdown(doc.goals, labels);
+}
+
 /** `--render=<results.json>`: rebuild the markdown from a stored run (e.g. after a report change). */
 async function render(file: string): Promise<void> {
   const doc = JSON.parse(readFileSync(file, 'utf8')) as BenchDocument;
   const scenarios = SCENARIOS.filter((s) => doc.scenarios.some((x) => x.id === s.id));
   doc.summary = summarize(scenarios, doc.targets, doc.measurements);
-  const md = markdown(doc, scenarios) + controlPlaneMarkdown(doc.controlPlane) + liveChangeMarkdown(doc.liveChange);
+  doc.goals = evaluateGoals(doc, scenarios);
+  const md = documentMarkdown(doc, scenarios);
   if (writeDoc) await updateDoc(`${root}docs/benchmarks.md`, doc.mode, md);
   process.stdout.write(`${md}\n`);
 }
@@ -88,8 +102,21 @@ async function main(): Promise<void> {
   const machine = describeMachine();
   say(`bench ${full ? 'full' : 'quick'}: ${machine.cpus} CPUs, Node ${machine.node}, ${machine.mosquitto}, load ${machine.loadAvgStart.map((x) => x.toFixed(2)).join(' ')}`);
 
-  let fixture: AviaryFixture | undefined;
+  // One scratch database per Aviary target (see docs/benchmarks.md, "Targets"): neither core's durable
+  // state (session rows, node rows, anything persisted) reaches the other, and both start from the same
+  // empty fixture whatever the order they run in.
+  const fixtures = new Map<string, AviaryFixture>();
   const none = (): AuthSpec => ({ mode: 'none' });
+  const aviaryTarget = (name: string, label: string, core: 'lean' | 'aedes'): TargetDef => ({
+    name,
+    label,
+    aviary: true,
+    auth: () => fixtures.get(name)!.auth,
+    start: () => {
+      const f = fixtures.get(name)!;
+      return Target.node(name, { kind: 'aviary', core, databaseUrl: f.databaseUrl, masterKeyBase64: f.masterKeyBase64, nodeId: `bench-${name}`, dataDir: f.dataDir }, nodeArgs);
+    },
+  });
   const targets: TargetDef[] = [
     { name: 'mosquitto', label: 'Mosquitto', auth: none, start: () => Target.mosquitto('mosquitto', mosquittoBin, []) },
     {
@@ -102,30 +129,18 @@ async function main(): Promise<void> {
     },
     { name: 'aedes', label: 'bare aedes', auth: none, start: () => Target.node('aedes', { kind: 'aedes', options: {} }, nodeArgs) },
     { name: 'aedes-c0', label: 'aedes concurrency 0', auth: none, start: () => Target.node('aedes-c0', { kind: 'aedes', options: { concurrency: 0 } }, nodeArgs) },
-    {
-      name: 'aviary',
-      label: 'Aviary',
-      auth: () => fixture!.auth,
-      start: () =>
-        Target.node('aviary', { kind: 'aviary', databaseUrl: fixture!.databaseUrl, masterKeyBase64: fixture!.masterKeyBase64, nodeId: 'bench-aviary', dataDir: fixture!.dataDir }, nodeArgs),
-    },
+    { name: 'lean', label: 'bare lean core', auth: none, start: () => Target.node('lean', { kind: 'lean' }, nodeArgs) },
+    aviaryTarget('aviary', 'Aviary (lean core)', 'lean'),
+    aviaryTarget('aviary-aedes', 'Aviary (aedes core)', 'aedes'),
   ];
+  const unknown = onlyTargets?.filter((n) => !targets.some((t) => t.name === n)) ?? [];
+  if (unknown.length > 0) throw new Error(`--targets: unknown ${unknown.join(', ')} (known: ${targets.map((t) => t.name).join(', ')})`);
   for (const t of targets) {
     if (onlyTargets && !onlyTargets.includes(t.name)) t.skipped = 'not selected (--targets)';
   }
   if (!existsSync(mosquittoBin)) for (const t of targets.filter((x) => x.name.startsWith('mosquitto'))) t.skipped = `${mosquittoBin} not found (set MOSQUITTO_BIN)`;
-  const aviary = targets.find((t) => t.name === 'aviary')!;
-  if (!aviary.skipped) {
-    // The Aviary target starts the broker as main.ts does (start.ts `startBrokerApp`); see target-child.ts.
-    if (!existsSync(fileURLToPath(new URL('../apps/broker/src/start.js', import.meta.url)))) aviary.skipped = 'apps/broker/src/start.ts (startBrokerApp) is not built';
-    else {
-      try {
-        fixture = await createAviaryFixture(adminUrl);
-        say(`aviary fixture database ready (${new URL(fixture.databaseUrl).pathname.slice(1)})`);
-      } catch (e) {
-        aviary.skipped = `cannot prepare its database at ${adminUrl.replace(/\/\/[^@]*@/, '//…@')}: ${(e as Error).message}`;
-      }
-    }
+  if (!existsSync(fileURLToPath(new URL('../apps/broker/src/core/index.js', import.meta.url)))) {
+    for (const t of targets.filter((x) => x.name === 'lean' && !x.skipped)) t.skipped = 'apps/broker/src/core/index.ts (createCore) is not built';
   }
 
   const scenarios = SCENARIOS.filter((s) => !onlyScenarios || onlyScenarios.includes(s.id));
@@ -133,6 +148,19 @@ async function main(): Promise<void> {
   let soak: Measurement | undefined;
   let seq = 0;
   try {
+    for (const t of targets.filter((x) => x.aviary && !x.skipped && scenarios.length > 0)) {
+      // The Aviary targets start the broker as main.ts does (start.ts `startBrokerApp`); see target-child.ts.
+      if (!existsSync(fileURLToPath(new URL('../apps/broker/src/start.js', import.meta.url)))) t.skipped = 'apps/broker/src/start.ts (startBrokerApp) is not built';
+      else {
+        try {
+          const f = await createAviaryFixture(adminUrl);
+          fixtures.set(t.name, f);
+          say(`${t.name} fixture database ready (${new URL(f.databaseUrl).pathname.slice(1)})`);
+        } catch (e) {
+          t.skipped = `cannot prepare its database at ${adminUrl.replace(/\/\/[^@]*@/, '//…@')}: ${(e as Error).message}`;
+        }
+      }
+    }
     for (let rep = 0; rep < d.reps; rep++) {
       for (const s of scenarios) {
         const eligible = targets.filter((t) => !t.skipped && (!t.optional || s.alsoOn?.includes(t.name)));
@@ -149,7 +177,7 @@ async function main(): Promise<void> {
       }
     }
   } finally {
-    await fixture?.drop().catch((e: Error) => say(`could not drop the fixture database: ${e.message}`));
+    for (const [name, f] of fixtures) await f.drop().catch((e: Error) => say(`could not drop the ${name} fixture database: ${e.message}`));
   }
 
   let controlPlane: ControlPlaneResult[] | undefined;
@@ -185,16 +213,18 @@ async function main(): Promise<void> {
     controlPlane,
     liveChange,
   };
+  doc.goals = evaluateGoals(doc, scenarios);
   await mkdir(`${root}bench/results`, { recursive: true });
   const jsonPath = `${root}bench/results/${startedAt.replace(/[:.]/g, '-')}.json`;
   await writeFile(jsonPath, JSON.stringify(doc, null, 2) + '\n');
-  const md = markdown(doc, scenarios) + controlPlaneMarkdown(doc.controlPlane) + liveChangeMarkdown(doc.liveChange);
+  const md = documentMarkdown(doc, scenarios);
   if (writeDoc) await updateDoc(`${root}docs/benchmarks.md`, doc.mode, md);
   process.stdout.write(`\n${md}\n\n`);
   say(`wrote ${jsonPath}${writeDoc ? ' and docs/benchmarks.md' : ''}`);
 }
 
-let authChecked = false;
+/** Targets whose authentication was checked (once each: every Aviary target, whatever its core). */
+const authChecked = new Set<string>();
 
 /** Figures for an authenticating broker mean nothing if it lets anyone in: a wrong signature must get CONNACK 4. */
 async function checkAuthEnforced(target: Target, auth: AuthSpec): Promise<void> {
@@ -220,11 +250,14 @@ async function runOne(s: Scenario, t: TargetDef, rep: number, idPrefix: string):
   }
   let m: Measurement;
   try {
-    if (t.auth().mode === 'signature' && !authChecked) {
+    if (t.auth().mode === 'signature' && !authChecked.has(t.name)) {
       await checkAuthEnforced(target, t.auth());
-      authChecked = true;
+      authChecked.add(t.name);
     }
     m = { ...base, ...(await s.run({ target, auth: t.auth(), d, idPrefix })) };
+    // Shed QoS 0 deliveries make a delivery figure mean something else: shown beside it when there were any.
+    const shed = await target.shedCount();
+    if (shed) m.extra.shedQos0 = shed;
   } catch (e) {
     m = { ...base, value: null, brokerCpu: null, genCpu: null, extra: {}, error: `${(e as Error).message}${target.alive() ? '' : `; broker ${target.crashReport()}`}` };
   } finally {

@@ -39,7 +39,7 @@ describe('two broker workers through Redis', () => {
     // unclustered brokers of other test files sharing the run's database.
     db = await privateDatabase('cluster');
     sys = await startSystem({ databaseUrl: db.url, redisUrl: REDIS_URL, nodeId: 'worker-a' });
-    second = await startBrokerApp({ ...sys.api.config, redisUrl: REDIS_URL, nodeId: 'worker-b', mqtt: { port: 0, wsPort: 0 }, logLevel: 'error' });
+    second = await startBrokerApp({ ...sys.api.config, redisUrl: REDIS_URL, nodeId: 'worker-b', mqtt: { ...sys.api.config.mqtt, port: 0, wsPort: 0 }, logLevel: 'error' });
     InstanceId = await sys.provision(uniqueName('cl'), ['sensors'], ['GID_clu']);
   });
   afterAll(async () => {

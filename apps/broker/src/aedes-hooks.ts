@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { Aedes, AedesPublishPacket, AuthenticateError, Client, Connection, PublishPacket, Subscription } from 'aedes';
+import type { AuthenticateError, BrokerCore, Connection, CoreClient as Client, CorePublishPacket as PublishPacket, CoreSubscription as Subscription } from './core/types.js';
 import { isValidTopicFilter, parentOf } from '../../../libs/acl/src/topic.js';
 import { parseClientId } from '../../../libs/common/src/names.js';
 import { DEFAULT_LIMITS } from '../../../libs/core/src/instances/instance.entity.js';
-import { attachInbound } from './aedes-internals.js';
 import type { Authenticator } from './auth/authenticators.js';
 import type { ConfigIndex } from './index/config-index.js';
 import type { RateLimiter } from './limits/rate-limiter.js';
@@ -75,29 +74,38 @@ export class DeviceHooks {
 
   constructor(private readonly deps: DeviceHooksDeps) {}
 
-  /** Wraps `broker.handle`: one context (and channel id) per connection, then inbound rewriting. */
-  handle(broker: Aedes, conn: Connection, req?: IncomingMessage): void {
+  /** The core, once started (set by startBroker). */
+  core?: BrokerCore;
+
+  /** Wraps `core.handle`: one context (and channel id) per connection, before any packet is read. */
+  handle(core: BrokerCore, conn: Connection, req?: IncomingMessage): void {
     const ip = remoteIp(conn, req);
-    const client = broker.handle(conn, req);
+    const client = core.handle(conn, req);
     const ctx = new ClientContext(client, randomUUID(), ip);
     setContext(client, ctx);
-    // Read live, so a raised payload limit applies to connected clients at once.
-    const maxPacketBytes = (): number => {
-      if (ctx.instanceId === undefined) return PRE_CONNECT_MAX_PACKET;
-      return (this.deps.index.instance(ctx.instanceId)?.limits.maxPayloadBytes ?? DEFAULT_LIMITS.maxPayloadBytes) + PACKET_OVERHEAD;
-    };
-    attachInbound(client, (p) => this.rewriteInbound(ctx, p as InboundPacket), maxPacketBytes);
     conn.once('close', () => {
       ctx.closed = true;
       this.deps.registry.detach(ctx);
       ctx.principal?.detached?.(ctx);
       if (ctx.announced) {
         ctx.announced = false;
-        const disconnected = (client as unknown as { _disconnected?: boolean })._disconnected === true;
-        this.emitSession(ctx, disconnected ? 'disconnect' : 'tcpclean');
+        this.emitSession(ctx, core.disconnectedGracefully(client) ? 'disconnect' : 'tcpclean');
       }
     });
   }
+
+  /** Core hook: the largest packet a client may send. Read live, so a raised payload limit applies at once. */
+  maxPacketBytes = (client: Client): number => {
+    const ctx = contextOf(client);
+    if (ctx?.instanceId === undefined) return PRE_CONNECT_MAX_PACKET;
+    return (this.deps.index.instance(ctx.instanceId)?.limits.maxPayloadBytes ?? DEFAULT_LIMITS.maxPayloadBytes) + PACKET_OVERHEAD;
+  };
+
+  /** Core hook: inbound renaming. */
+  inbound = (client: Client, packet: Record<string, unknown>): void => {
+    const ctx = contextOf(client);
+    if (ctx) this.rewriteInbound(ctx, packet as unknown as InboundPacket);
+  };
 
   /** Namespaces what the device sends (see namespace.ts): pure renaming, decisions come later. */
   private rewriteInbound(ctx: ClientContext, packet: InboundPacket): void {
@@ -188,7 +196,7 @@ export class DeviceHooks {
   onRegistered(client: Client): void {
     const ctx = contextOf(client);
     if (!ctx?.principal) return;
-    client.subscribe({ topic: p2pFilter(ctx.instanceId!, ctx.clientId), qos: 1 } as Subscription, (err) => {
+    client.subscribe({ topic: p2pFilter(ctx.instanceId!, ctx.clientId), qos: 1 }, (err) => {
       if (err) this.deps.log.warn(`P2P subscription for ${ctx.nsId} failed: ${err.message}`);
     });
   }
@@ -332,7 +340,7 @@ export class DeviceHooks {
    * distinct topic (cached per configuration generation), so a narrowed policy also stops deliveries on
    * existing subscriptions and offline messages queued before the change.
    */
-  authorizeForward = (client: Client, packet: AedesPublishPacket): AedesPublishPacket | null => {
+  authorizeForward = (client: Client, packet: PublishPacket): PublishPacket | null => {
     const ctx = contextOf(client);
     if (!ctx?.principal) return null;
     if (packet.qos === 0 && (client.conn as { writableNeedDrain?: boolean }).writableNeedDrain) {

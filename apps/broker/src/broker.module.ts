@@ -51,6 +51,7 @@ export class BrokerService implements OnApplicationBootstrap, OnApplicationShutd
       secretBox,
       ports: { mqtt: config.mqtt.port, ws: config.mqtt.wsPort, mqtts: config.mqtt.tlsPort, wss: config.mqtt.wssPort },
       tls,
+      core: config.mqtt.core,
       nodeId: config.nodeId,
       // Durable sessions: PostgreSQL on one node; Redis persistence and emitter with REDIS_URL.
       persistence: createPersistence({ databaseUrl: url, redisUrl: config.redisUrl, onError: (e) => logger.error(`Persistence: ${e.message}`) }),

@@ -2,12 +2,11 @@ import { createServer as createHttpServer, type Server as HttpServer } from 'nod
 import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
-import { Aedes, type AedesPublishPacket, type Client, type PublishPacket } from 'aedes';
 import type { DataSource } from 'typeorm';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import { systemClock, type Clock } from '../../../libs/common/src/clock.js';
 import type { SecretBox } from '../../../libs/common/src/crypto.js';
-import { ackAfterPublish } from './aedes-internals.js';
+import { createCore, type BrokerCore, type CoreKind, type CorePublishPacket } from './core/index.js';
 import { DeviceHooks, type BrokerStats, type SystemTopicHandler } from './aedes-hooks.js';
 import { defaultAuthenticators, type Authenticator } from './auth/authenticators.js';
 import { ConfigIndex, type IndexChange } from './index/config-index.js';
@@ -41,9 +40,11 @@ export interface BrokerOptions {
   host?: string;
   /** PEM certificate chain and key, for `mqtts` / `wss`. */
   tls?: { cert: string | Buffer; key: string | Buffer };
-  /** aedes persistence (subscriptions, offline queues, retained, wills); default aedes' in-memory one. */
+  /** Which broker core carries the MQTT traffic (core/types.ts); default `lean`. */
+  core?: CoreKind;
+  /** aedes-persistence-compatible store (subscriptions, offline queues, retained, wills); default in memory. */
   persistence?: unknown;
-  /** aedes emitter; default mqemitter with concurrency 0 (see below). */
+  /** mqemitter-compatible emitter shared by broker nodes (Redis); default in process. */
   mq?: unknown;
   /** Name of this worker (aedes broker id, session rows). */
   nodeId?: string;
@@ -66,7 +67,7 @@ export interface BrokerOptions {
 }
 
 export interface RunningBroker {
-  broker: Aedes;
+  broker: BrokerCore;
   ports: BrokerPorts;
   index: ConfigIndex;
   /** Resolves once every configuration and token change notified so far has been applied (tests). */
@@ -85,14 +86,11 @@ export interface RunningBroker {
 }
 
 /**
- * Starts the broker worker: the configuration index (loaded, then live through LISTEN/NOTIFY), aedes
- * with Aviary's hooks, and the listeners.
+ * Starts the broker worker: the configuration index (loaded, then live through LISTEN/NOTIFY), the broker
+ * core (core/: our lean core by default, aedes as the reference) with Aviary's hooks, and the listeners.
  *
- * aedes options, and why: `concurrency: 0` makes mqemitter deliver synchronously instead of queueing
- * past 100 in-flight messages; its queue is what collapsed to 5–10k msg/s and then overflowed the stack
- * under a publisher flood (research/broker-core.md §1.5). Ingress stays bounded by aedes reading one
- * socket chunk per client at a time, `queueLimit` bounds what is pipelined before CONNACK, and
- * `drainTimeout` disconnects a subscriber that stops reading instead of buffering for it forever.
+ * Both cores bound ingress per connection, bound what is pipelined before CONNACK (`queueLimit`) and
+ * disconnect a subscriber that stops reading (`drainTimeout`) instead of buffering for it forever.
  * QoS 0 deliveries to a subscriber whose socket is backed up are shed (counted in `stats()`), so one
  * slow QoS 0 subscriber does not hold every publisher back; QoS ≥ 1 is never shed, it waits.
  */
@@ -125,23 +123,23 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
     log,
   });
 
-  const broker = await Aedes.createBroker({
+  const broker = await createCore(opts.core ?? 'lean', {
     id: opts.nodeId,
-    concurrency: 0,
     queueLimit: opts.queueLimit ?? 42,
     drainTimeout: opts.drainTimeout ?? 30_000,
     connectTimeout: opts.connectTimeout ?? 10_000,
-    // ClientIds are checked by Aviary (≤ 64 characters); inside aedes they carry the instance prefix.
+    // ClientIds are checked by Aviary (≤ 64 characters); inside the core they carry the instance prefix.
     maxClientsIdLength: 256,
     persistence: opts.persistence,
     mq: opts.mq,
     authenticate: hooks.authenticate,
     authorizePublish: hooks.authorizePublish,
     authorizeSubscribe: hooks.authorizeSubscribe,
-    authorizeForward: hooks.authorizeForward as (client: Client, packet: AedesPublishPacket) => AedesPublishPacket | null,
+    authorizeForward: hooks.authorizeForward,
+    inbound: hooks.inbound,
+    maxPacketBytes: hooks.maxPacketBytes,
   });
-  // A QoS 1 PUBACK only once the message is stored (see aedes-internals.ts, 4).
-  ackAfterPublish(broker);
+  hooks.core = broker;
   broker.on('client', (c) => hooks.onRegistered(c));
   broker.on('clientReady', (c) => hooks.onReady(c));
   broker.on('unsubscribe', (topics, c) => hooks.onUnsubscribe(topics, c));
@@ -228,7 +226,7 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
     settled: () => index.settled().then(() => tokenIndex.settled()),
     events: registry.bus,
     online: (instanceId) => registry.online(instanceId),
-    stats: () => ({ ...hooks.stats }),
+    stats: () => ({ qos0Shed: hooks.stats.qos0Shed + (broker.shedCount ?? 0) }),
     publish(instanceId, topic, payload, o = {}) {
       const target = p2pTarget(topic);
       const packet = {
@@ -238,7 +236,7 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
         qos: o.qos ?? 0,
         retain: target === undefined && (o.retain ?? false),
         dup: false,
-      } as PublishPacket;
+      } as CorePublishPacket;
       return new Promise((resolve, reject) => broker.publish(packet, (err) => (err ? reject(err) : resolve())));
     },
     disconnect(instanceId, clientId) {

@@ -13,9 +13,15 @@ import { InstanceEntity, type InstanceLimits } from '../../../libs/core/src/inst
 import { TopicEntity } from '../../../libs/core/src/topics/topic.entity.js';
 import { testDatabaseUrl } from '../../../libs/testing/src/database.js';
 import { TEST_MASTER_KEY } from '../../../libs/testing/src/api-app.js';
-import { decodeKey } from '../../../libs/config/src/config.js';
+import { decodeKey, loadConfig } from '../../../libs/config/src/config.js';
+import type { CoreKind } from '../src/core/types.js';
 import { startBroker, type BrokerOptions, type RunningBroker } from '../src/broker.js';
 import { silentLogger } from '../src/log.js';
+
+/** The broker core tests run on: `BROKER_CORE` (jest.config.js runs the broker suites once per core), default lean. */
+export function testCore(): CoreKind {
+  return loadConfig().mqtt.core;
+}
 
 /**
  * Secrets are sealed with the test master key, the one every API and broker app of the run uses, so a
@@ -48,7 +54,15 @@ export class BrokerFixture {
   async restart(): Promise<void> {
     await this.running?.close();
     const extra = typeof this.extra === 'function' ? this.extra(this.url) : this.extra;
-    this.running = await startBroker({ dataSource: this.ds, databaseUrl: this.url, secretBox: this.box, ports: { mqtt: 0, ws: 0 }, log: silentLogger, ...extra });
+    this.running = await startBroker({
+      dataSource: this.ds,
+      databaseUrl: this.url,
+      secretBox: this.box,
+      ports: { mqtt: 0, ws: 0 },
+      core: testCore(),
+      log: silentLogger,
+      ...extra,
+    });
   }
 
   get port(): number {

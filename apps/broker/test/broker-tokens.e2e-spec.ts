@@ -77,7 +77,7 @@ describe('Token mode through the real control plane', () => {
 
   it('should run the Alibaba token demo: ApplyToken, RW login, pub/sub, RevokeToken disconnects on every worker within 1 s with code 3', async () => {
     // A second broker worker on the same database: RevokeToken must reach both through their own LISTEN.
-    const worker2 = await startBrokerApp({ ...sys.api.config, nodeId: 'tokens-worker-2', mqtt: { port: 0, wsPort: 0 }, logLevel: 'error' }, { clock });
+    const worker2 = await startBrokerApp({ ...sys.api.config, nodeId: 'tokens-worker-2', mqtt: { ...sys.api.config.mqtt, port: 0, wsPort: 0 }, logLevel: 'error' }, { clock });
     try {
       const token = await apply(['sensors/#'], 'R,W');
       expect(token.length).toBeGreaterThanOrEqual(43); // 256 bits, base64url

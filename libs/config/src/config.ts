@@ -20,6 +20,8 @@ export interface AppConfig {
     wssPort?: number;
     tlsCert?: string;
     tlsKey?: string;
+    /** Broker core: `lean` (ours, default) or `aedes` (the reference it is tested against). */
+    core: 'lean' | 'aedes';
   };
   /** Host name printed in instance endpoints (`tcp://host:port`). */
   publicHost: string;
@@ -95,6 +97,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     wssPort: r.port('MQTT_WSS_PORT', undefined),
     tlsCert: r.str('MQTT_TLS_CERT'),
     tlsKey: r.str('MQTT_TLS_KEY'),
+    core: r.oneOf('BROKER_CORE', ['lean', 'aedes'] as const, 'lean'),
   };
   if ((mqtt.tlsPort !== undefined || mqtt.wssPort !== undefined) && (!mqtt.tlsCert || !mqtt.tlsKey)) {
     r.problems.push('MQTT_TLS_PORT / MQTT_WSS_PORT need both MQTT_TLS_CERT and MQTT_TLS_KEY (PEM file paths)');

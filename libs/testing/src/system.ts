@@ -2,7 +2,7 @@ import RPCClient from '@alicloud/pop-core';
 import type { INestApplicationContext } from '@nestjs/common';
 import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
 import { hmacSha1Base64 } from '../../common/src/crypto.js';
-import type { AppConfig } from '../../config/src/config.js';
+import { loadConfig, type AppConfig } from '../../config/src/config.js';
 import type { BrokerService } from '../../../apps/broker/src/broker.module.js';
 import { startBrokerApp } from '../../../apps/broker/src/start.js';
 import { startApiApp, type TestApi } from './api-app.js';
@@ -28,9 +28,9 @@ export interface TestSystem {
  * key — on ephemeral ports, for end-to-end tests that go through the public faces only.
  */
 export async function startSystem(overrides: Partial<AppConfig> = {}, opts: { clock?: Clock } = {}): Promise<TestSystem> {
-  const api = await startApiApp({ mqtt: { port: 0, wsPort: 0 }, ...overrides }, opts);
+  const api = await startApiApp({ mqtt: { ...loadConfig().mqtt, port: 0, wsPort: 0 }, ...overrides }, opts);
   // One clock for both: token expiry as the API computes it and as the broker enforces it.
-  const broker = await startBrokerApp({ ...api.config, mqtt: { port: 0, wsPort: 0 }, logLevel: 'error' }, opts.clock ? { clock: opts.clock } : undefined);
+  const broker = await startBrokerApp({ ...api.config, mqtt: { ...api.config.mqtt, port: 0, wsPort: 0 }, logLevel: 'error' }, opts.clock ? { clock: opts.clock } : undefined);
   const mqttPort = broker.broker.running.ports.mqtt!;
   const pop = new RPCClient({ accessKeyId: api.rootAccessKeyId, accessKeySecret: api.rootAccessKeySecret, endpoint: api.url, apiVersion: '2020-04-20' });
   const call = (action: string, params: Record<string, unknown>) => pop.request<Record<string, any>>(action, params, { method: 'POST' });

@@ -44,3 +44,14 @@ declare module 'aedes-persistence-redis' {
   function aedesPersistenceRedis(opts?: Record<string, unknown>): any;
   export = aedesPersistenceRedis;
 }
+
+declare module 'qlobber' {
+  /** The topic matcher aedes and mqemitter use (davedoesdev/qlobber). */
+  export class Qlobber<V = unknown> {
+    constructor(opts?: { separator?: string; wildcard_one?: string; wildcard_some?: string; match_empty_levels?: boolean });
+    add(topic: string, value: V): this;
+    remove(topic: string, value?: V): this;
+    match(topic: string): V[];
+    clear(): this;
+  }
+}

@@ -1,4 +1,4 @@
-import type { Client } from 'aedes';
+import type { CoreClient as Client } from '../core/types.js';
 import type { Principal } from '../auth/authenticators.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { PublishPacket } from 'aedes';
+import type { CorePublishPacket as PublishPacket } from '../core/types.js';
 import { filterCovers, topicMatches } from '../../../../libs/acl/src/topic.js';
 import type { Clock } from '../../../../libs/common/src/clock.js';
 import { sha256Hex } from '../../../../libs/common/src/crypto.js';

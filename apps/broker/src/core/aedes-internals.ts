@@ -12,7 +12,8 @@ import type { Aedes, Client } from 'aedes';
  *    rewrite is pure renaming: every decision stays in the documented hooks.
  * 2. A packet-size guard. mqtt-packet buffers a packet until its declared remaining length has arrived
  *    (up to 256 MB); we look at the declared length after every parse call and destroy the connection
- *    as soon as a packet announces more than the client may send, before the body is buffered.
+ *    as soon as a packet announces more than the client may send, before the body is buffered. A packet
+ *    that arrived whole in one read is caught as it is emitted (renamed to a type aedes refuses).
  * 3. UTF-8 strings. mqtt-packet decodes every string field (topic names and filters, ClientId, username,
  *    will topic) with `toString('utf8')`, which silently replaces ill-formed bytes with U+FFFD: a PUBLISH
  *    to `T1/<0xff>` would be routed as `T1/\uFFFD`. MQTT 3.1.1 §1.5.3 says a receiver of ill-formed UTF-8
@@ -66,7 +67,13 @@ export function attachInbound(client: Client, onPacket: (packet: unknown) => voi
   ) {
     throw new Error('aedes internals changed: Client._parser is not an mqtt-packet parser (see aedes-internals.ts)');
   }
-  parser.prependListener('packet', onPacket);
+  parser.prependListener('packet', (packet: unknown) => {
+    const p = packet as { cmd: string; length: number };
+    // A packet that arrived whole within one read never shows up as "in progress" below: refused here,
+    // by turning it into a packet type aedes answers with closing the connection (nothing is routed).
+    if (p.length > maxPacketBytes()) p.cmd = 'oversize';
+    else onPacket(packet);
+  });
   checkStrings(parser);
   dedupeRepeatsOnly(client);
   const parse = parser.parse.bind(parser);
