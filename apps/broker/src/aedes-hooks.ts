@@ -343,7 +343,8 @@ export class DeviceHooks {
   authorizeForward = (client: Client, packet: PublishPacket): PublishPacket | null => {
     const ctx = contextOf(client);
     if (!ctx?.principal) return null;
-    if (packet.qos === 0 && (client.conn as { writableNeedDrain?: boolean }).writableNeedDrain) {
+    // The lean core applies its own flow control and shedding (core/lean/lean-client.ts `deliver`).
+    if (packet.qos === 0 && this.core?.kind === 'aedes' && (client.conn as { writableNeedDrain?: boolean }).writableNeedDrain) {
       // QoS 0 for a subscriber that cannot keep up (kernel buffer full and our socket buffer past its
       // high-water mark) is shed, as Mosquitto does, rather than buffered: aedes completes a publish only
       // once every delivery is written, so the backlog would hold every publisher back. The one delivery

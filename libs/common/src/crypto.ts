@@ -30,13 +30,18 @@ export function hmacSha1Base64(key: string, message: string): string {
 }
 
 /**
- * Constant-time string comparison. Both sides are hashed first so that unequal lengths take the same
- * time and `timingSafeEqual` never throws.
+ * Constant-time string comparison: the time depends on the lengths only, never on where the strings
+ * differ (lengths of what we compare — HMAC digests, secrets of fixed formats — are public). This runs
+ * on every device CONNECT, so no hashing of both sides (which cost as much as the HMAC itself).
  */
 export function safeEqual(a: string, b: string): boolean {
-  const ha = createHash('sha256').update(a).digest();
-  const hb = createHash('sha256').update(b).digest();
-  return timingSafeEqual(ha, hb) && a.length === b.length;
+  const ba = Buffer.from(a, 'utf8');
+  const bb = Buffer.from(b, 'utf8');
+  if (ba.length !== bb.length) {
+    timingSafeEqual(ba, ba); // same work as a comparison, result ignored
+    return false;
+  }
+  return timingSafeEqual(ba, bb);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { Resources, RamActions } from '../../../../libs/acl/src/resources.js';
-import { hmacSha1Base64, safeEqual } from '../../../../libs/common/src/crypto.js';
+import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 import type { AccessKeyInfo, ConfigIndex } from '../index/config-index.js';
 import type { ClientContext } from '../sessions/client-context.js';
 
@@ -46,7 +46,26 @@ const INSTANCE_ACCESS = 'mq:MqttInstanceAccess';
 
 function passwordMatches(secret: string, clientId: string, password: Buffer | undefined): boolean {
   if (!password) return false;
-  return safeEqual(hmacSha1Base64(secret, clientId), password.toString('utf8'));
+  // Compared as bytes: the expected password is ASCII (base64), so latin1 gives its exact bytes.
+  const expected = Buffer.from(createHmac('sha1', hmacKey(secret)).update(clientId, 'utf8').digest('base64'), 'latin1');
+  if (expected.length !== password.length) {
+    timingSafeEqual(expected, expected); // same work as a comparison
+    return false;
+  }
+  return timingSafeEqual(expected, password);
+}
+
+/** HMAC keys by secret: turning a string into a key is a fair part of an HMAC's cost, and runs on every CONNECT. */
+const hmacKeys = new Map<string, KeyObject>();
+
+function hmacKey(secret: string): KeyObject {
+  let key = hmacKeys.get(secret);
+  if (key === undefined) {
+    if (hmacKeys.size >= 10_000) hmacKeys.clear(); // bounded: rotated and deleted secrets fall out
+    key = createSecretKey(Buffer.from(secret, 'utf8'));
+    hmacKeys.set(secret, key);
+  }
+  return key;
 }
 
 /**

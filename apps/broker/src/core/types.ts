@@ -41,7 +41,10 @@ export interface CoreClient {
   readonly closed: boolean;
   /** Closes the connection (the will is published, as for any connection lost without DISCONNECT). */
   close(done?: () => void): void;
-  /** A subscription on behalf of the client, as if it had sent SUBSCRIBE (authorized the same way), without SUBACK. */
+  /**
+   * A subscription on behalf of the client, authorized like a SUBSCRIBE, without SUBACK. The lean core sends
+   * no retained messages for it (aedes does).
+   */
   subscribe(sub: CoreSubscription | CoreSubscription[], done: (err?: Error | null) => void): void;
   /** Writes a server-originated message to this client only, subscribed or not, through authorizeForward (aedes' `Client#publish`). */
   publish(packet: CorePublishPacket, done: (err?: Error | null) => void): void;

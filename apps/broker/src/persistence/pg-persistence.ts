@@ -327,6 +327,14 @@ export class PgPersistence {
     return row ? decodeOutgoing(row) : undefined;
   }
 
+  /**
+   * Known from memory: the client has no queued message (so a broker need not stream its empty queue).
+   * False means "maybe". An extension of aedes-persistence's interface, used by the lean core.
+   */
+  outgoingEmpty(client: Client): boolean {
+    return !this.clients.has('outgoing', client.id);
+  }
+
   /** The client's queue as it is now (later enqueues are delivered live), oldest first. */
   outgoingStream(client: Client): Readable {
     // Every CONNECT streams the queue; most clients never had one.

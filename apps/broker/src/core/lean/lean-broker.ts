@@ -25,6 +25,8 @@ export interface Persistence {
   outgoingUpdate(client: Ref, packet: Pkt): Promise<void>;
   outgoingClearMessageId(client: Ref, packet: Pkt): Promise<Pkt | undefined>;
   outgoingStream(client: Ref): Readable;
+  /** Optional (PgPersistence): true when the client certainly has no queued message; spares streaming an empty queue. */
+  outgoingEmpty?(client: Ref): boolean;
   incomingStorePacket(client: Ref, packet: Pkt): Promise<void>;
   incomingGetPacket(client: Ref, packet: Pkt): Promise<Pkt>;
   incomingDelPacket(client: Ref, packet: Pkt): Promise<void>;
@@ -196,6 +198,7 @@ export class LeanBroker extends EventEmitter<CoreEvents> implements BrokerCore {
 
   /** The offline queue of a resumed session, oldest first; each message is written once stored with its new id. */
   private async resumeQueue(client: LeanClient): Promise<void> {
+    if (this.persistence.outgoingEmpty?.(client)) return;
     for await (const stored of this.persistence.outgoingStream(client)) {
       if (client.closed) return;
       await client.resend(stored as CorePublishPacket);
@@ -204,6 +207,7 @@ export class LeanBroker extends EventEmitter<CoreEvents> implements BrokerCore {
 
   /** A clean session drops what an earlier persistent one left queued (the persistence has no bulk call for it). */
   private async discardQueue(client: LeanClient): Promise<void> {
+    if (this.persistence.outgoingEmpty?.(client)) return;
     let id = 0;
     for await (const stored of this.persistence.outgoingStream(client)) {
       const ref = { ...(stored as Pkt), messageId: (id = (id % 65_535) + 1) };
@@ -241,7 +245,7 @@ export class LeanBroker extends EventEmitter<CoreEvents> implements BrokerCore {
 
   /**
    * Publishes a message. Plain QoS 0 (no retain, no emitter) is routed synchronously and returns the
-   * congested QoS ≥ 1 subscriber, if any, that the publisher should wait for; everything else calls
+   * congested subscriber, if any, that the publisher should wait for; everything else calls
    * `done` once stored and handed to routing.
    */
   publish(
@@ -328,7 +332,7 @@ export class LeanBroker extends EventEmitter<CoreEvents> implements BrokerCore {
     if (hook) hook(packet, client, noop);
   }
 
-  /** Local delivery; returns a QoS ≥ 1 recipient past its buffer bound (the publisher waits for it). */
+  /** Local delivery; returns a recipient past its buffer bound (the publisher waits for it). */
   private route(packet: CorePublishPacket): LeanClient | undefined {
     if (this.serverListeners) for (const l of this.serverListeners.match(packet.topic)) l(packet, noop);
     const recipients = this.router.match(packet.topic);
@@ -339,7 +343,7 @@ export class LeanBroker extends EventEmitter<CoreEvents> implements BrokerCore {
     let congested: LeanClient | undefined;
     for (let i = 0; i < n; i++) {
       const r = recipients[i]!;
-      if (r.client.deliver(live, r.qos, frames) && live.qos > 0 && r.qos > 0) congested = r.client;
+      if (r.client.deliver(live, r.qos, frames)) congested = r.client;
     }
     return congested;
   }

@@ -21,8 +21,13 @@ import type { Route } from './router.js';
 
 /** Packets read ahead of the one being handled before the socket is paused (bounded ingress). */
 const INGRESS_PAUSE_AT = 256;
-/** A subscriber with more than this buffered (ours + the socket's) makes QoS ≥ 1 publishers wait for it. */
+/** A subscriber with more than this buffered (ours + the socket's) makes its publishers wait for it. */
 const EGRESS_BLOCK_BYTES = 1 << 20;
+/**
+ * How long a backed-up subscriber may hold its QoS 0 publishers back. Past it, QoS 0 deliveries to it are
+ * shed (as Mosquitto does) until it drains, so one stuck reader cannot stall everyone; QoS ≥ 1 waits on.
+ */
+const SHED_AFTER_MS = 500;
 
 type Qos = 0 | 1 | 2;
 type Sub = Route<LeanClient>;
@@ -82,6 +87,8 @@ export class LeanClient implements CoreClient, PacketSink {
   /** Publishers waiting for this client to drain. */
   private drainWaiters: LeanClient[] | undefined;
   private drainTimer: NodeJS.Timeout | undefined;
+  /** When QoS 0 deliveries first found the socket backed up (0: it is not). */
+  private congestedSince = 0;
   private closeCallbacks: (() => void)[] | undefined;
 
   constructor(
@@ -354,7 +361,7 @@ export class LeanClient implements CoreClient, PacketSink {
       );
   }
 
-  /** Waits for a congested subscriber before reading on (QoS ≥ 1 is never shed). */
+  /** Waits for a congested subscriber before reading on. */
   private waitFor(subscriber: LeanClient): void {
     this.busy = true;
     (subscriber.drainWaiters ??= []).push(this);
@@ -364,7 +371,7 @@ export class LeanClient implements CoreClient, PacketSink {
 
   /**
    * One delivery to this client. `frames` is the message's encoding cache shared by all its recipients.
-   * Returns true when this client is congested past EGRESS_BLOCK_BYTES (the publisher should wait).
+   * Returns true when this client is congested past EGRESS_BLOCK_BYTES: the publisher should wait for it.
    */
   deliver(message: CorePublishPacket, subQos: Qos, frames?: FrameCache): boolean {
     if (this.state !== State.Connected) {
@@ -374,9 +381,14 @@ export class LeanClient implements CoreClient, PacketSink {
     const qos = (message.qos < subQos ? message.qos : subQos) as Qos;
     const conn = this.conn;
     if (qos === 0 && (conn as { writableNeedDrain?: boolean }).writableNeedDrain) {
-      // QoS 0 for a subscriber that cannot keep up is shed, as Mosquitto does, rather than buffered.
-      this.broker.shed(this);
-      return false;
+      // Backed up: a slow reader makes its publishers wait (flow control, below); one that has not drained
+      // for SHED_AFTER_MS has its QoS 0 messages shed instead.
+      const now = Date.now();
+      if (this.congestedSince === 0) this.congestedSince = now;
+      else if (now - this.congestedSince > SHED_AFTER_MS) {
+        this.broker.shed(this);
+        return false;
+      }
     }
     let p: CorePublishPacket = message;
     const forward = this.broker.hooks.authorizeForward;
@@ -401,7 +413,7 @@ export class LeanClient implements CoreClient, PacketSink {
     }
     if (qos === 0) {
       this.write(frames ? frames.qos0(p) : encodePublish(p.topic, p.payload, 0, p.retain, false, 0).frame);
-      return false;
+      return this.congested();
     }
     const id = this.allocateId();
     const template = frames ? frames.qosN(p, qos) : encodePublish(p.topic, p.payload, qos, p.retain, false, 0);
@@ -542,7 +554,9 @@ export class LeanClient implements CoreClient, PacketSink {
       for (const g of ok) this.addRoute(g.topic, g.qos);
       if (messageId !== undefined) this.write(subackFrame(messageId, granted.map((g) => (g ? g.qos : 0x80))));
       done(null);
-      if (mode !== 'restore' && ok.length > 0) this.sendRetained(ok);
+      // Retained messages answer a device's SUBSCRIBE; server-side subscriptions (CoreClient.subscribe:
+      // Aviary's private P2P filter on every CONNECT) skip the look-up.
+      if (mode === 'packet' && ok.length > 0) this.sendRetained(ok);
     };
     if (this.clean || ok.length === 0 || mode === 'restore') return finish();
     this.broker.persistence.addSubscriptions(this, ok).then(finish, (err: Error) => done(err));
@@ -631,6 +645,7 @@ export class LeanClient implements CoreClient, PacketSink {
   }
 
   private onDrain(): void {
+    this.congestedSince = 0;
     clearTimeout(this.drainTimer);
     this.drainTimer = undefined;
     this.releaseWaiters();
