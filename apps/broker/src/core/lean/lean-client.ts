@@ -87,6 +87,8 @@ export class LeanClient implements CoreClient, PacketSink {
   /** Publishers waiting for this client to drain. */
   private drainWaiters: LeanClient[] | undefined;
   private drainTimer: NodeJS.Timeout | undefined;
+  /** Bounds how long publishers wait for this client (see waitFor). */
+  private waitTimer: NodeJS.Timeout | undefined;
   /** When QoS 0 deliveries first found the socket backed up (0: it is not). */
   private congestedSince = 0;
   private closeCallbacks: (() => void)[] | undefined;
@@ -365,6 +367,14 @@ export class LeanClient implements CoreClient, PacketSink {
   private waitFor(subscriber: LeanClient): void {
     this.busy = true;
     (subscriber.drainWaiters ??= []).push(this);
+    // At most SHED_AFTER_MS: by then a subscriber still backed up sheds QoS 0 instead of holding anyone.
+    if (subscriber.waitTimer === undefined) {
+      subscriber.waitTimer = setTimeout(() => {
+        subscriber.waitTimer = undefined;
+        subscriber.releaseWaiters();
+      }, SHED_AFTER_MS);
+      subscriber.waitTimer.unref();
+    }
   }
 
   // --- PUBLISH out -----------------------------------------------------------------------------------
@@ -652,6 +662,8 @@ export class LeanClient implements CoreClient, PacketSink {
   }
 
   private releaseWaiters(): void {
+    clearTimeout(this.waitTimer);
+    this.waitTimer = undefined;
     const waiters = this.drainWaiters;
     if (!waiters) return;
     this.drainWaiters = undefined;
