@@ -239,6 +239,8 @@ export class DeviceHooks {
     // After the connection closed, aedes only asks about the will: publish it without waiting.
     if (ctx.closed) return done(null);
     const rate = this.deps.index.instance(ctx.instanceId!)!.limits.maxMessagesPerSecond;
+    // Budget left and nobody of this client waiting: answer now, without allocating a callback.
+    if (ctx.rateWaiting === 0 && this.deps.limiter.tryTake(ctx.instanceId!, rate)) return done(null);
     ctx.rateWaiting++;
     this.deps.limiter.admit(
       ctx.instanceId!,
@@ -251,15 +253,33 @@ export class DeviceHooks {
     );
   };
 
-  /** Undefined when allowed (and `packet` rewritten for P2P / system topics), else the reason. */
+  /**
+   * Undefined when allowed (and `packet` rewritten for P2P / system topics), else the reason. Per message
+   * only the instance's payload limit is read; the rest of an allowed decision — parent topic exists,
+   * the principal may publish, where it routes (P2P) — is cached per internal topic and configuration
+   * generation.
+   */
   private checkPublish(ctx: ClientContext, packet: PublishPacket): string | undefined {
     const { index } = this.deps;
     if (!ctx.principal) return 'not authenticated';
-    const topic = stripInstance(ctx.instanceId!, packet.topic);
-    if (topic === undefined) return 'topic outside the instance';
+    const internal = packet.topic;
+    if (!internal.startsWith(ctx.prefix)) return 'topic outside the instance';
     const instance = index.instance(ctx.instanceId!);
     if (!instance) return 'instance deleted';
     if (packet.payload.length > instance.limits.maxPayloadBytes) return `payload of ${packet.payload.length} bytes over the limit of ${instance.limits.maxPayloadBytes}`;
+    const route = ctx.decision('pub', internal, index.generation);
+    if (route === undefined) return this.decidePublish(ctx, packet, internal);
+    if (route !== internal) {
+      packet.topic = route;
+      packet.retain = false;
+    }
+    return undefined;
+  }
+
+  /** The uncached part of checkPublish; remembers allowed decisions (system topics excepted: they have effects). */
+  private decidePublish(ctx: ClientContext, packet: PublishPacket, internal: string): string | undefined {
+    const { index } = this.deps;
+    const topic = internal.slice(ctx.prefix.length);
     if (topic.startsWith('$SYS/')) {
       const handler = this.deps.systemTopics.get(topic);
       if (!handler || handler(ctx, topic, packet.payload as Buffer) === false) return 'system topics are not publishable';
@@ -270,12 +290,12 @@ export class DeviceHooks {
     }
     const parent = parentOf(topic);
     if (!index.hasTopic(ctx.instanceId!, parent)) return `parent topic ${parent} does not exist`;
-    const principal = ctx.principal;
-    if (!ctx.cached('pub', topic, index.generation, () => principal.mayPublish(topic, parent))) return 'no publish right on the topic';
+    if (!ctx.principal!.mayPublish(topic, parent)) return 'no publish right on the topic';
+    // P2P goes into the target's private space; never retained (it would be replayed on every reconnect).
     const target = p2pTarget(topic);
-    if (target !== undefined) {
-      // Into the target's private P2P space; never retained (it would be replayed on every reconnect).
-      packet.topic = p2pPrefix(ctx.instanceId!, target) + topic;
+    const route = ctx.remember('pub', internal, target === undefined ? internal : p2pPrefix(ctx.instanceId!, target) + topic);
+    if (route !== internal) {
+      packet.topic = route;
       packet.retain = false;
     }
     return undefined;
@@ -354,10 +374,16 @@ export class DeviceHooks {
       return null;
     }
     const topic = packet.topic;
-    if (topic.startsWith(ctx.p2pPrefix)) {
-      packet.topic = topic.slice(ctx.p2pPrefix.length);
-      return packet;
-    }
+    let visible = ctx.decision('fwd', topic, this.deps.index.generation);
+    if (visible === undefined) visible = ctx.remember('fwd', topic, this.visibleTopic(ctx, topic));
+    if (visible === null) return null;
+    packet.topic = visible;
+    return packet;
+  };
+
+  /** The device-visible topic this client may receive an internal topic as, or null (cached per topic by authorizeForward). */
+  private visibleTopic(ctx: ClientContext, topic: string): string | null {
+    if (topic.startsWith(ctx.p2pPrefix)) return topic.slice(ctx.p2pPrefix.length);
     let visible: string;
     if (topic.startsWith(ctx.prefix)) {
       visible = topic.slice(ctx.prefix.length);
@@ -368,17 +394,10 @@ export class DeviceHooks {
       if (topic.charCodeAt(0) === 0x7e || topic.startsWith('$')) return null;
       visible = topic;
     }
-    const principal = ctx.principal;
-    const index = this.deps.index;
-    const instanceId = ctx.instanceId!;
-    const ok = ctx.cached('fwd', visible, index.generation, () => {
-      const parent = parentOf(visible);
-      return index.hasTopic(instanceId, parent) && p2pTarget(visible) === undefined && principal.maySubscribe(visible, parent);
-    });
-    if (!ok) return null;
-    packet.topic = visible;
-    return packet;
-  };
+    const parent = parentOf(visible);
+    const ok = this.deps.index.hasTopic(ctx.instanceId!, parent) && p2pTarget(visible) === undefined && ctx.principal!.maySubscribe(visible, parent);
+    return ok ? visible : null;
+  }
 
   // --- live configuration ---------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-import { isUtf8 } from 'node:buffer';
+import { checkParsedStrings } from './mqtt-packet-strings.js';
 import type { Aedes, Client } from 'aedes';
 
 /**
@@ -49,7 +49,7 @@ interface ParserInternals {
 /** Raised (as a parser error) for a string field that is not well-formed UTF-8 or contains U+0000. */
 export class MalformedStringError extends Error {
   constructor(why: string) {
-    super(`${why} in a string field [MQTT-1.5.3]`);
+    super(why);
     this.name = 'MalformedStringError';
   }
 }
@@ -74,7 +74,7 @@ export function attachInbound(client: Client, onPacket: (packet: unknown) => voi
     if (p.length > maxPacketBytes()) p.cmd = 'oversize';
     else onPacket(packet);
   });
-  checkStrings(parser);
+  checkParsedStrings(parser, (why) => new MalformedStringError(why));
   dedupeRepeatsOnly(client);
   const parse = parser.parse.bind(parser);
   parser.parse = (buf: Buffer): number => {
@@ -105,23 +105,6 @@ function dedupeRepeatsOnly(client: Client): void {
   // Replaced before the CONNECT is handled, so every subscription (restored ones too) captures these.
   c.deliver0 = wrap(c.deliver0);
   c.deliverQoS = wrap(c.deliverQoS);
-}
-
-function checkStrings(parser: ParserInternals): void {
-  const parseString = parser._parseString;
-  parser._parseString = function checkedParseString(this: ParserInternals): string | null {
-    const start = this._pos;
-    const text = parseString.call(this);
-    if (text === null || this.error) return text;
-    // Decoding turns every ill-formed sequence into U+FFFD, so a string without one was well-formed; only
-    // one that has it (rare: ill-formed, or a genuine U+FFFD) needs its raw bytes checked.
-    if (text.includes('\uFFFD') && !isUtf8(this._list.slice(start + 2, this._pos))) {
-      this._emitError(new MalformedStringError('ill-formed UTF-8'));
-    } else if (text.includes('\u0000')) {
-      this._emitError(new MalformedStringError('U+0000'));
-    }
-    return text;
-  };
 }
 
 /** On a client's QoS 1 packet that `ackAfterPublish` is publishing: how that publish ends. */

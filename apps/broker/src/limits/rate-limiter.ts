@@ -35,6 +35,22 @@ class Bucket {
 export class RateLimiter {
   private readonly buckets = new Map<string, Bucket>();
 
+  /**
+   * The fast path of `admit`: takes a token and returns true when the instance has budget and nobody is
+   * waiting (no callback to allocate); false means "call `admit`".
+   */
+  tryTake(instanceId: string, ratePerSecond: number): boolean {
+    if (!(ratePerSecond > 0)) return true;
+    const b = this.buckets.get(instanceId);
+    if (!b) return false; // first publish of the instance: admit creates the bucket
+    b.rate = ratePerSecond;
+    if (b.waiting > 0) return false;
+    if (b.tokens < 1) b.refill(performance.now());
+    if (b.tokens < 1) return false;
+    b.tokens -= 1;
+    return true;
+  }
+
   /** Runs `run` now when the instance has budget, else later in arrival order. */
   admit(instanceId: string, ratePerSecond: number, run: () => void, mustQueue = false): void {
     if (!(ratePerSecond > 0)) return run(); // 0 or unset: unlimited

@@ -32,8 +32,13 @@ export class ClientContext {
   readonly connectedAt = Date.now();
 
   private cacheGeneration = -1;
-  private readonly pubCache = new Map<string, boolean>();
-  private readonly fwdCache = new Map<string, boolean>();
+  // Per-connection decision caches for publish and forward checks (policy regexes are not free). Any
+  // configuration change bumps the index generation, which empties them on next use; they are bounded
+  // so a client walking many distinct topics cannot grow them.
+  /** Internal topic → where an allowed publish routes (itself, or the P2P target's space); absent: not decided or refused. */
+  private readonly pubCache = new Map<string, string>();
+  /** Internal topic → the device-visible topic this client may receive it as, or null. */
+  private readonly fwdCache = new Map<string, string | null>();
 
   constructor(
     readonly client: Client,
@@ -41,29 +46,35 @@ export class ClientContext {
     readonly clientIp: string,
   ) {}
 
-  /**
-   * Per-connection decision caches for publish and forward checks (policy regexes are not free).
-   * Any configuration change bumps the index generation, which empties them on next use; they are
-   * bounded so a client walking many distinct topics cannot grow them.
-   */
   /** Drops the cached decisions of this connection alone: its own rights changed (a token upload, a token ending). */
   forgetDecisions(): void {
     this.cacheGeneration = -1;
   }
 
-  cached(kind: 'pub' | 'fwd', topic: string, generation: number, compute: () => boolean): boolean {
+  /**
+   * A cached decision for an internal topic (`pub`: where this client's allowed publish routes; `fwd`: the
+   * device-visible topic it may receive it as, or null), or undefined when there is none for this
+   * configuration generation. Split from `remember` so a hit allocates nothing (no closure per message).
+   */
+  decision(kind: 'pub', topic: string, generation: number): string | undefined;
+  decision(kind: 'fwd', topic: string, generation: number): string | null | undefined;
+  decision(kind: 'pub' | 'fwd', topic: string, generation: number): string | null | undefined {
     if (generation !== this.cacheGeneration) {
       this.pubCache.clear();
       this.fwdCache.clear();
       this.cacheGeneration = generation;
+      return undefined;
     }
-    const cache = kind === 'pub' ? this.pubCache : this.fwdCache;
-    const hit = cache.get(topic);
-    if (hit !== undefined) return hit;
-    const v = compute();
+    return kind === 'pub' ? this.pubCache.get(topic) : this.fwdCache.get(topic);
+  }
+
+  remember(kind: 'pub', topic: string, value: string): string;
+  remember(kind: 'fwd', topic: string, value: string | null): string | null;
+  remember(kind: 'pub' | 'fwd', topic: string, value: string | null): string | null {
+    const cache: Map<string, unknown> = kind === 'pub' ? this.pubCache : this.fwdCache;
     if (cache.size >= 512) cache.clear();
-    cache.set(topic, v);
-    return v;
+    cache.set(topic, value);
+    return value;
   }
 }
 

@@ -1,3 +1,4 @@
+import { checkParsedStrings } from '../mqtt-packet-strings.js';
 import { Buffer, isUtf8 } from 'node:buffer';
 import mqttPacket from 'mqtt-packet';
 
@@ -278,31 +279,10 @@ function createParser(settings: object): SharedParser {
   p.on('error', (err) => {
     fallbackError ??= err;
   });
-  checkStrings(p);
+  // Ill-formed UTF-8 / U+0000 in any string field fails the parse (same patch as on aedes' parsers).
+  checkParsedStrings(p, (why) => new MalformedPacketError(why));
   checkBounds(p);
   return p;
-}
-
-/**
- * mqtt-packet decodes every string with toString('utf8'), which maps ill-formed bytes to U+FFFD. We check
- * the raw bytes of each string it parses (the same patch as aedes-internals.ts `checkStrings`) and fail the
- * parse, so the packet is never emitted [MQTT-1.5.3-1, -2].
- */
-function checkStrings(parser: SharedParser): void {
-  const parseString = parser._parseString;
-  parser._parseString = function checkedParseString(this: SharedParser): string | null {
-    const start = this._pos;
-    const text = parseString.call(this);
-    if (text === null || this.error) return text;
-    // Decoding turns every ill-formed sequence into U+FFFD, so a string without one was well-formed; only
-    // one that has it (rare: ill-formed, or a genuine U+FFFD) needs its raw bytes checked.
-    if (text.includes('\uFFFD') && !isUtf8(this._list.slice(start + 2, this._pos))) {
-      this._emitError(new MalformedPacketError('ill-formed UTF-8 in a string field [MQTT-1.5.3-1]'));
-    } else if (text.includes('\u0000')) {
-      this._emitError(new MalformedPacketError('U+0000 in a string field [MQTT-1.5.3-2]'));
-    }
-    return text;
-  };
 }
 
 /**
