@@ -116,10 +116,17 @@ describe('broker authentication (CONNECT)', () => {
     let out = '';
     sub.stdout.on('data', (d: Buffer) => (out += d.toString()));
     const exited = new Promise<number | null>((resolve) => sub.on('exit', resolve));
+    let done = false;
+    void exited.then(() => (done = true));
     await waitFor(() => f.running.online(t.instanceId).some((s) => s.clientId === subId && s.subscriptions.includes('T1/mosq/#')), 5000);
-    await new Promise<void>((resolve, reject) =>
-      execFile('/usr/bin/mosquitto_pub', [...args(pubId), '-t', 'T1/mosq/a', '-q', '1', '-m', 'from-mosquitto'], (err) => (err ? reject(err) : resolve())),
-    );
+    // The session view lists a filter once it is authorized, a moment before the core routes it: publish
+    // until mosquitto_sub (-C 1) has its message and exits, at most 10 times.
+    for (let i = 0; i < 10 && !done; i++) {
+      await new Promise<void>((resolve, reject) =>
+        execFile('/usr/bin/mosquitto_pub', [...args(pubId), '-t', 'T1/mosq/a', '-q', '1', '-m', 'from-mosquitto'], (err) => (err ? reject(err) : resolve())),
+      );
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 300))]);
+    }
     const timer = setTimeout(() => sub.kill(), 5000);
     const code = await exited;
     clearTimeout(timer);
