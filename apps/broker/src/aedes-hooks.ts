@@ -43,11 +43,6 @@ export interface DeviceHooksDeps {
   log: BrokerLogger;
 }
 
-export interface BrokerStats {
-  /** QoS 0 deliveries dropped because their subscriber's socket was backed up. */
-  qos0Shed: number;
-}
-
 function authError(returnCode: 2 | 3 | 4 | 5): AuthenticateError {
   // The message reaches only aedes' error events, never the device (it sees the CONNACK code alone).
   const e = new Error(`connection refused (${returnCode})`) as AuthenticateError;
@@ -70,12 +65,7 @@ function authError(returnCode: 2 | 3 | 4 | 5): AuthenticateError {
  * negative PUBACK). The reason goes to the log and the `denied` event, never to the client.
  */
 export class DeviceHooks {
-  readonly stats: BrokerStats = { qos0Shed: 0 };
-
   constructor(private readonly deps: DeviceHooksDeps) {}
-
-  /** The core, once started (set by startBroker). */
-  core?: BrokerCore;
 
   /** Wraps `core.handle`: one context (and channel id) per connection, before any packet is read. */
   handle(core: BrokerCore, conn: Connection, req?: IncomingMessage): void {
@@ -363,16 +353,6 @@ export class DeviceHooks {
   authorizeForward = (client: Client, packet: PublishPacket): PublishPacket | null => {
     const ctx = contextOf(client);
     if (!ctx?.principal) return null;
-    // The lean core applies its own flow control and shedding (core/lean/lean-client.ts `deliver`).
-    if (packet.qos === 0 && this.core?.kind === 'aedes' && (client.conn as { writableNeedDrain?: boolean }).writableNeedDrain) {
-      // QoS 0 for a subscriber that cannot keep up (kernel buffer full and our socket buffer past its
-      // high-water mark) is shed, as Mosquitto does, rather than buffered: aedes completes a publish only
-      // once every delivery is written, so the backlog would hold every publisher back. The one delivery
-      // that crossed the mark still waits for 'drain' (or `drainTimeout`). QoS ≥ 1 is never shed.
-      ctx.shed++;
-      this.stats.qos0Shed++;
-      return null;
-    }
     const topic = packet.topic;
     let visible = ctx.decision('fwd', topic, this.deps.index.generation);
     if (visible === undefined) visible = ctx.remember('fwd', topic, this.visibleTopic(ctx, topic));

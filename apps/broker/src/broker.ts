@@ -7,7 +7,7 @@ import { WebSocketServer, createWebSocketStream } from 'ws';
 import { systemClock, type Clock } from '../../../libs/common/src/clock.js';
 import type { SecretBox } from '../../../libs/common/src/crypto.js';
 import { createCore, type BrokerCore, type CoreKind, type CorePublishPacket } from './core/index.js';
-import { DeviceHooks, type BrokerStats, type SystemTopicHandler } from './aedes-hooks.js';
+import { DeviceHooks, type SystemTopicHandler } from './aedes-hooks.js';
 import { defaultAuthenticators, type Authenticator } from './auth/authenticators.js';
 import { ConfigIndex, type IndexChange } from './index/config-index.js';
 import { RateLimiter } from './limits/rate-limiter.js';
@@ -75,7 +75,7 @@ export interface RunningBroker {
   /** connect / disconnect / tcpclean, ClientId conflicts, denials. */
   events: EventEmitter<BrokerEvents>;
   /** Counters (metrics): QoS 0 deliveries shed for slow subscribers. */
-  stats(): Readonly<BrokerStats>;
+  stats(): Readonly<{ qos0Shed: number }>;
   /** Online sessions of this worker, from memory. */
   online(instanceId?: string): OnlineSession[];
   /** Server-side publish into an instance (rules republish, SendMessage); P2P topics reach their target. */
@@ -139,7 +139,6 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
     inbound: hooks.inbound,
     maxPacketBytes: hooks.maxPacketBytes,
   });
-  hooks.core = broker;
   broker.on('client', (c) => hooks.onRegistered(c));
   broker.on('clientReady', (c) => hooks.onReady(c));
   broker.on('unsubscribe', (topics, c) => hooks.onUnsubscribe(topics, c));
@@ -226,7 +225,7 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
     settled: () => index.settled().then(() => tokenIndex.settled()),
     events: registry.bus,
     online: (instanceId) => registry.online(instanceId),
-    stats: () => ({ qos0Shed: hooks.stats.qos0Shed + (broker.shedCount ?? 0) }),
+    stats: () => ({ qos0Shed: broker.shedCount }),
     publish(instanceId, topic, payload, o = {}) {
       const target = p2pTarget(topic);
       const packet = {

@@ -11,6 +11,8 @@ const DEFAULT_MAX_PACKET = 268_435_455;
  * (`BROKER_CORE=aedes`). Everything that reaches past aedes' API lives in aedes-internals.ts.
  */
 export async function createAedesCore(opts: CoreOptions): Promise<BrokerCore> {
+  let shed = 0;
+  const forward = opts.authorizeForward;
   const aedes = await Aedes.createBroker({
     id: opts.id,
     // mqemitter's default in-flight cap of 100 queues, collapses and overflows the stack (broker-core.md §1.5).
@@ -25,9 +27,18 @@ export async function createAedesCore(opts: CoreOptions): Promise<BrokerCore> {
     ...(opts.authenticate && { authenticate: opts.authenticate as never }),
     ...(opts.authorizePublish && { authorizePublish: opts.authorizePublish as never }),
     ...(opts.authorizeSubscribe && { authorizeSubscribe: opts.authorizeSubscribe as never }),
-    ...(opts.authorizeForward && {
-      authorizeForward: opts.authorizeForward as unknown as (client: Client, packet: AedesPublishPacket) => AedesPublishPacket | null,
-    }),
+    authorizeForward: (client: Client, packet: AedesPublishPacket): AedesPublishPacket | null => {
+      // QoS 0 for a subscriber that cannot keep up (kernel buffer full and the socket buffer past its
+      // high-water mark) is shed, as Mosquitto does, rather than buffered: aedes completes a publish only
+      // once every delivery is written, so the backlog would hold every publisher back. QoS ≥ 1 is never
+      // shed. (The lean core paces publishers first and sheds only after 500 ms: lean-client.ts `deliver`.)
+      if (packet.qos === 0 && (client.conn as { writableNeedDrain?: boolean }).writableNeedDrain) {
+        shed++;
+        return null;
+      }
+      if (!forward) return packet;
+      return (forward(client as unknown as CoreClient, packet as unknown as CorePublishPacket) ?? null) as unknown as AedesPublishPacket | null;
+    },
     ...(opts.published && { published: opts.published as never }),
   });
   // A QoS 1 PUBACK only once the message is stored (see aedes-internals.ts, 4).
@@ -39,6 +50,9 @@ export async function createAedesCore(opts: CoreOptions): Promise<BrokerCore> {
       return aedes.id;
     },
     kind: 'aedes',
+    get shedCount() {
+      return shed;
+    },
     handle(conn: Connection, req?: IncomingMessage): CoreClient {
       const client = aedes.handle(conn as never, req as never);
       const core = client as unknown as CoreClient;

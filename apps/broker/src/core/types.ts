@@ -107,8 +107,8 @@ export interface BrokerCore {
   handle(conn: Connection, req?: IncomingMessage): CoreClient;
   /** Server-side publish (rules, SendMessage, wills): stored, then routed to every matching subscriber. */
   publish(packet: CorePublishPacket, done: (err?: Error | null) => void): void;
-  /** QoS 0 deliveries the core itself shed for subscribers that could not keep up (lean core). */
-  readonly shedCount?: number;
+  /** QoS 0 deliveries shed for subscribers that could not keep up (each core has its own policy). */
+  readonly shedCount: number;
   /** True if the client closed with DISCONNECT (a clean end) rather than losing its connection. */
   disconnectedGracefully(client: CoreClient): boolean;
   on<E extends keyof CoreEvents>(event: E, listener: (...args: CoreEvents[E]) => void): unknown;

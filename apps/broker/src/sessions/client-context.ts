@@ -19,8 +19,6 @@ export class ClientContext {
   principal?: Principal;
   /** Granted device filters (internal form), excluding the implicit P2P one: the subscription limit. */
   readonly filters = new Set<string>();
-  /** QoS 0 deliveries to this client dropped because it could not keep up. */
-  shed = 0;
   /** Publishes of this client waiting for the instance's rate limiter (keeps per-client order). */
   rateWaiting = 0;
   /** The connect event went out (so a disconnect/tcpclean event must follow). */

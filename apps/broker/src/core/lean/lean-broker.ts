@@ -393,10 +393,6 @@ export class LeanBroker extends EventEmitter<CoreEvents> implements BrokerCore {
     for (let i = 0; i < dirty.length; i++) dirty[i]!.flush();
   }
 
-  shed(_client: LeanClient): void {
-    this.shedCount++;
-  }
-
   // --- housekeeping ----------------------------------------------------------------------------------
 
   private sweep(): void {

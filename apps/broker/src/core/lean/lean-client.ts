@@ -15,7 +15,7 @@ import {
   withMessageId,
   type PublishFrame,
 } from './frames.js';
-import type { LeanBroker, Persistence } from './lean-broker.js';
+import type { LeanBroker } from './lean-broker.js';
 import { PacketReader, type MqttPacket, type PacketSink } from './packet-reader.js';
 import type { Route } from './router.js';
 
@@ -196,8 +196,6 @@ export class LeanClient implements CoreClient, PacketSink {
     }
   }
 
-  private readonly nextBound = (): void => this.next();
-
   // --- CONNECT ---------------------------------------------------------------------------------------
 
   private onConnect(packet: Packet): void {
@@ -293,9 +291,6 @@ export class LeanClient implements CoreClient, PacketSink {
     if (resume && !this.busy) this.next();
   }
 
-  /** Set while a QoS ≥ 1 publish of this client is being stored (the next packet waits). */
-  private pendingPublish: CorePublishPacket | undefined;
-
   private publishAuthorized(p: CorePublishPacket): void {
     const id = p.messageId;
     p.dup = false;
@@ -305,14 +300,12 @@ export class LeanClient implements CoreClient, PacketSink {
       if (congested) this.waitFor(congested);
       return;
     }
-    this.busy = true;
-    this.pendingPublish = p;
+    this.busy = true; // the next packet waits until this one is stored
     if (p.qos === 1) {
       // PUBACK only once the message is stored (retained, offline copies): a broker killed before that
       // point has not acknowledged it, so the publisher sends it again.
       p.messageId = undefined;
       this.broker.publish(p, this, (err, congested) => {
-        this.pendingPublish = undefined;
         if (this.state === State.Closed) return;
         if (err) return this.fail(err);
         this.write(pubackFrame(id!));
@@ -325,7 +318,6 @@ export class LeanClient implements CoreClient, PacketSink {
     p.messageId = id;
     this.broker.persistence.incomingStorePacket(this, p).then(
       () => {
-        this.pendingPublish = undefined;
         if (this.state === State.Closed) return;
         (this.inbound2 ??= new Set()).add(id!);
         this.write(pubrecFrame(id!));
@@ -396,7 +388,7 @@ export class LeanClient implements CoreClient, PacketSink {
       const now = Date.now();
       if (this.congestedSince === 0) this.congestedSince = now;
       else if (now - this.congestedSince > SHED_AFTER_MS) {
-        this.broker.shed(this);
+        this.broker.shedCount++;
         return false;
       }
     }
@@ -793,6 +785,5 @@ export class FrameCache {
   }
 }
 
-export type { Persistence };
 
 function noop(): void {}
